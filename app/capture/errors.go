@@ -1,0 +1,6 @@
+package capture
+
+import "errors"
+
+// ErrBadSetting marks a source setting outside its accepted range.
+var ErrBadSetting = errors.New("bad capture setting")

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"unicam/app/capture"
+	"unicam/app/rotation"
+	"unicam/app/web"
+)
+
+// recorderBuffer is how many frames the recorder may fall behind the
+// source before frames are dropped for it (a few seconds at usual rates).
+const recorderBuffer = 64
+
+// run wires source → hub → recorder and web, until ctx ends.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	src := &capture.TestPattern{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS, Quality: cfg.Quality}
+	if err := src.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	rec, err := rotation.New(rotation.Config{
+		Dir: cfg.Data, Segment: cfg.Segment, MaxBytes: int64(cfg.MaxBytes),
+		FlushInterval: cfg.Flush, Logger: logger,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	defer rec.Close()
+	srv, err := web.New(rec.Catalog(), rec.Root(), logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	logger.Printf("camera: %s recording into %s, web interface on http://%s/", src.Name(), cfg.Data, ln.Addr())
+	return serve(ctx, src, rec, srv, ln, logger)
+}
+
+func serve(ctx context.Context, src capture.Source, rec *rotation.Recorder, srv *web.Server, ln net.Listener, logger *log.Logger) error {
+	hub := capture.NewHub()
+	sub := hub.Subscribe(recorderBuffer)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
+	srcCtx, stopSource := context.WithCancel(ctx)
+	defer stopSource()
+	g := new(errgroup.Group)
+	g.Go(func() error {
+		defer sub.Cancel()
+		return src.Run(srcCtx, hub.Publish)
+	})
+	g.Go(func() error {
+		// The recorder drains until the source stops, so the last frames
+		// land in the segment it finishes.
+		return rec.Run(context.Background(), sub.C)
+	})
+	g.Go(func() error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			stopSource()
+			return fmt.Errorf("web server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-srcCtx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	})
+	err := g.Wait()
+	logger.Printf("camera: stopped")
+	return err
+}

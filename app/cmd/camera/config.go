@@ -1,0 +1,107 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrUsage marks bad command-line input; the exit code is 2 for it.
+var ErrUsage = errors.New("usage")
+
+// config is every setting of the camera app, filled from flags.
+type config struct {
+	Data     string
+	Listen   string
+	Source   string
+	Width    int
+	Height   int
+	FPS      float64
+	Quality  int
+	Segment  time.Duration
+	MaxBytes byteSize
+	Flush    time.Duration
+}
+
+// byteSize is a flag value such as 800MiB, 2G or 1048576.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+var byteUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40},
+	{"B", 1},
+}
+
+// ParseBytes reads a size: a whole number with an optional unit (B, K, M,
+// G, T; KiB..TiB are powers of 1024, KB..TB of 1000; K, M, G, T mean KiB..TiB).
+func ParseBytes(s string) (int64, error) {
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range byteUnits {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("size %q: want a whole number with an optional unit, e.g. 800MiB or 2G", s)
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("size %q: too large", s)
+	}
+	return n * mult, nil
+}
+
+// parseFlags turns args into a config; errors wrap ErrUsage.
+func parseFlags(args []string, out io.Writer) (*config, error) {
+	c := &config{MaxBytes: 1 << 30}
+	fs := flag.NewFlagSet("camera", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Data, "data", "./data", "directory for recordings")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address of the web interface")
+	fs.StringVar(&c.Source, "source", "testpattern", "frame source: testpattern")
+	fs.IntVar(&c.Width, "width", 640, "picture width in pixels (test pattern)")
+	fs.IntVar(&c.Height, "height", 360, "picture height in pixels (test pattern)")
+	fs.Float64Var(&c.FPS, "fps", 5, "frames per second (test pattern)")
+	fs.IntVar(&c.Quality, "quality", 75, "JPEG quality 1..100 (test pattern)")
+	fs.DurationVar(&c.Segment, "segment", time.Hour, "length of one recording file, e.g. 10m, 1h, 24h")
+	fs.Var(&c.MaxBytes, "max-bytes", "cap on the total size of recordings; the oldest are deleted first (e.g. 800MiB, 20G)")
+	fs.DurationVar(&c.Flush, "flush", time.Second, "longest time video stays only in memory")
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected argument %q (settings are flags, see -help)", ErrUsage, fs.Arg(0))
+	}
+	if c.Source != "testpattern" {
+		return nil, fmt.Errorf("%w: -source %q: accepted values: testpattern", ErrUsage, c.Source)
+	}
+	return c, nil
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, ErrUsage) {
+		return 2
+	}
+	return 1
+}

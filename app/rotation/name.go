@@ -1,0 +1,53 @@
+package rotation
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+const (
+	nameLayout = "2006-01-02-15-04-05"
+	// Ext is the file extension of finished segments.
+	Ext = ".mkv"
+	// PartialSuffix marks a segment that is still being written, or that a
+	// crash left behind.
+	PartialSuffix = ".partial"
+)
+
+var namePattern = regexp.MustCompile(`^video(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:-(\d{1,4}))?\.mkv(\.partial)?$`)
+
+// SegmentName is the file name of a finished segment starting at t:
+// videoYYYY-MM-DD-hh-mm-ss.mkv, with -N added when an earlier segment
+// started in the same second.
+func SegmentName(t time.Time, n int) string {
+	if n == 0 {
+		return "video" + t.Format(nameLayout) + Ext
+	}
+	return fmt.Sprintf("video%s-%d%s", t.Format(nameLayout), n, Ext)
+}
+
+// ParsedName is what a segment file name says about the segment.
+type ParsedName struct {
+	Start   time.Time
+	N       int
+	Partial bool
+}
+
+// ParseName reads a segment file name in loc. ok is false for files that
+// are not unicam segments.
+func ParseName(name string, loc *time.Location) (p ParsedName, ok bool) {
+	m := namePattern.FindStringSubmatch(name)
+	if m == nil {
+		return p, false
+	}
+	t, err := time.ParseInLocation(nameLayout, m[1], loc)
+	if err != nil {
+		return p, false
+	}
+	if m[2] != "" {
+		p.N, _ = strconv.Atoi(m[2])
+	}
+	return ParsedName{Start: t, N: p.N, Partial: m[3] != ""}, true
+}
