@@ -1,0 +1,91 @@
+package disk
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNoDisk means no device holds a usable data filesystem.
+var ErrNoDisk = errors.New("no data disk found (attach an ext4 disk labelled UNICAM; make disk creates one)")
+
+// Candidate is a block device and the ext4 label found on it.
+type Candidate struct {
+	Dev   string
+	Label string
+}
+
+// Choose picks the device labelled label, else the first virtio (vd*),
+// Xen (xvd*) or SCSI (sd*) device holding ext4. cands are in name order.
+func Choose(cands []Candidate, label string) (string, error) {
+	for _, c := range cands {
+		if c.Label == label {
+			return c.Dev, nil
+		}
+	}
+	for _, prefix := range []string{"vd", "xvd", "sd"} {
+		for _, c := range cands {
+			if strings.HasPrefix(filepath.Base(c.Dev), prefix) {
+				return c.Dev, nil
+			}
+		}
+	}
+	return "", ErrNoDisk
+}
+
+// Scan lists the block devices in sysfs whose content is ext4.
+func Scan(sysBlock, devDir string) ([]Candidate, error) {
+	entries, err := os.ReadDir(sysBlock)
+	if err != nil {
+		return nil, fmt.Errorf("list block devices: %w", err)
+	}
+	var out []Candidate
+	for _, e := range entries {
+		dev := filepath.Join(devDir, e.Name())
+		f, err := os.Open(dev)
+		if err != nil {
+			continue
+		}
+		label, err := Label(f)
+		f.Close()
+		if err == nil {
+			out = append(out, Candidate{Dev: dev, Label: label})
+		}
+	}
+	slices.SortFunc(out, func(a, b Candidate) int { return strings.Compare(a.Dev, b.Dev) })
+	return out, nil
+}
+
+// Mount finds the data disk and mounts it as ext4 at target. It never
+// formats anything.
+func Mount(label, target string) (string, error) {
+	cands, err := Scan("/sys/class/block", "/dev")
+	if err != nil {
+		return "", err
+	}
+	dev, err := Choose(cands, label)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return "", err
+	}
+	if err := unix.Mount(dev, target, "ext4", unix.MS_NOATIME|unix.MS_NODEV|unix.MS_NOSUID, ""); err != nil {
+		return "", fmt.Errorf("mount %s on %s as ext4: %w", dev, target, err)
+	}
+	return dev, nil
+}
+
+// Unmount flushes and unmounts target.
+func Unmount(target string) error {
+	unix.Sync()
+	if err := unix.Unmount(target, 0); err != nil {
+		return fmt.Errorf("unmount %s: %w", target, err)
+	}
+	return nil
+}

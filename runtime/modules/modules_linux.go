@@ -1,0 +1,65 @@
+// Package modules loads the kernel modules the image carries, in
+// dependency order, with u-root's kmodule.
+package modules
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/u-root/u-root/pkg/kmodule"
+)
+
+// ListFile names the modules to load, one per line, in the image.
+const ListFile = "/etc/unicam/modules"
+
+// ReadList reads module names, skipping blank lines and # comments.
+func ReadList(r io.Reader) ([]string, error) {
+	var names []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			names = append(names, l)
+		}
+	}
+	return names, sc.Err()
+}
+
+// Load probes each named module with its dependencies. opts is the seam
+// tests use (RootDir, KVer, DryRunCB). Every module is tried; the error
+// names each that failed.
+func Load(names []string, opts kmodule.ProbeOpts) error {
+	p, err := kmodule.NewProber(opts)
+	if err != nil {
+		return fmt.Errorf("read module dependencies: %w", err)
+	}
+	var errs []error
+	for _, n := range names {
+		if err := p.Probe(n, ""); err != nil {
+			errs = append(errs, fmt.Errorf("module %s: %w", n, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LoadListed loads the modules named in ListFile. An image without the
+// file carries no modules, which is not an error.
+func LoadListed() error {
+	f, err := os.Open(ListFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	names, err := ReadList(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ListFile, err)
+	}
+	return Load(names, kmodule.ProbeOpts{})
+}

@@ -1,0 +1,104 @@
+package netup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/u-root/u-root/pkg/dhclient"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// ErrNoNIC means the guest has no network card besides loopback.
+var ErrNoNIC = errors.New("no network card found (is a virtio-net or netfront device attached?)")
+
+// Up configures loopback and the first network card; ip is unicam.ip.
+// It returns the card's name and address for the console.
+func Up(ctx context.Context, ip string) (string, error) {
+	st, err := ParseIP(ip)
+	if err != nil {
+		return "", err
+	}
+	if err := linkUp("lo"); err != nil {
+		return "", err
+	}
+	nic, err := firstNIC()
+	if err != nil {
+		return "", err
+	}
+	if st != nil {
+		return nic.Attrs().Name + " " + st.Addr.String(), configureStatic(nic, st)
+	}
+	return dhcp(ctx, nic)
+}
+
+func linkUp(name string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("find %s: %w", name, err)
+	}
+	if err := netlink.LinkSetUp(l); err != nil {
+		return fmt.Errorf("bring %s up: %w", name, err)
+	}
+	return nil
+}
+
+func firstNIC() (netlink.Link, error) {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("list links: %w", err)
+	}
+	for _, l := range links {
+		if l.Type() == "device" && l.Attrs().Flags&net.FlagLoopback == 0 {
+			return l, nil
+		}
+	}
+	return nil, ErrNoNIC
+}
+
+func configureStatic(nic netlink.Link, st *Static) error {
+	name := nic.Attrs().Name
+	if err := netlink.LinkSetUp(nic); err != nil {
+		return fmt.Errorf("bring %s up: %w", name, err)
+	}
+	if err := netlink.AddrReplace(nic, &netlink.Addr{IPNet: st.IPNet()}); err != nil {
+		return fmt.Errorf("address %s on %s: %w", st.Addr, name, err)
+	}
+	if st.Gateway.IsValid() {
+		r := &netlink.Route{LinkIndex: nic.Attrs().Index, Gw: st.Gateway.AsSlice()}
+		if err := netlink.RouteReplace(r); err != nil {
+			return fmt.Errorf("default route via %s: %w", st.Gateway, err)
+		}
+	}
+	return os.WriteFile("/etc/resolv.conf", []byte(st.ResolvConf()), 0o644)
+}
+
+func dhcp(ctx context.Context, nic netlink.Link) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cfg := dhclient.Config{Timeout: 3 * time.Second, Retries: 5}
+	var errs []error
+	for r := range dhclient.SendRequests(ctx, []netlink.Link{nic}, true, false, cfg, 10*time.Second) {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+			continue
+		}
+		if err := r.Lease.Configure(); err != nil {
+			return "", fmt.Errorf("configure DHCP lease on %s: %w", nic.Attrs().Name, err)
+		}
+		return nic.Attrs().Name + " " + r.Lease.String(), nil
+	}
+	return "", fmt.Errorf("DHCP on %s: %w", nic.Attrs().Name, errors.Join(append(errs, errors.New("no lease"))...))
+}
+
+// SetHostname sets the kernel's host name when name is not empty.
+func SetHostname(name string) error {
+	if name == "" {
+		return nil
+	}
+	return unix.Sethostname([]byte(name))
+}
