@@ -1,0 +1,121 @@
+// Package bake turns an image definition into bootable artifacts: the
+// kernel, the initramfs and a manifest with their checksums.
+package bake
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"unicam/toolchain/initramfs"
+	"unicam/toolchain/kernel"
+	"unicam/toolchain/spec"
+)
+
+// Opts are the inputs of one bake.
+type Opts struct {
+	// Spec is the image definition, e.g. images/qemu.yaml.
+	Spec string
+	// OutDir receives <name>/ with the artifacts, e.g. images/out.
+	OutDir string
+	// CacheDir keeps downloaded kernels between bakes.
+	CacheDir string
+	// RepoDir is the repository root (the Go module).
+	RepoDir string
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+// Run bakes the image and returns its output folder. Artifacts are built
+// in a temporary folder that replaces the old one only when complete.
+func Run(ctx context.Context, o Opts) (string, error) {
+	img, err := spec.Load(o.Spec)
+	if err != nil {
+		return "", err
+	}
+	logf := func(f string, a ...any) { fmt.Fprintf(o.Log, "bake: "+f+"\n", a...) }
+	k, err := getKernel(ctx, img, o.CacheDir, logf)
+	if err != nil {
+		return "", err
+	}
+	deps, files, err := k.Modules(img.Modules)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return "", err
+	}
+	stage, err := os.MkdirTemp(o.OutDir, "."+img.Name+"-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(stage)
+	logf("initramfs: %d Go programs, %d module files for kernel %s", len(initramfs.Commands), len(files), k.Release)
+	err = initramfs.Build(initramfs.Opts{
+		Out: filepath.Join(stage, InitramfsFile), RepoDir: o.RepoDir,
+		KernelRelease: k.Release, ModDir: k.ModDir, ModuleFiles: files, ModulesDep: deps.Subset(files),
+		Modules: img.Modules, Defaults: img.DefaultsFile(), Log: o.Log,
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := copyFile(k.Image, filepath.Join(stage, KernelFile)); err != nil {
+		return "", fmt.Errorf("copy kernel: %w", err)
+	}
+	m := &Manifest{Image: img.Name, Kernel: *k, Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs,
+		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config}
+	for _, f := range []string{KernelFile, InitramfsFile} {
+		if err := m.addFile(stage, f); err != nil {
+			return "", err
+		}
+	}
+	if err := m.write(stage); err != nil {
+		return "", err
+	}
+	return publish(stage, filepath.Join(o.OutDir, img.Name))
+}
+
+func getKernel(ctx context.Context, img *spec.Image, cacheDir string, logf func(string, ...any)) (*kernel.Kernel, error) {
+	if img.Kernel == "debian" {
+		return kernel.Debian(ctx, cacheDir, logf)
+	}
+	if _, err := os.Stat(img.Kernel); err != nil {
+		return nil, fmt.Errorf("kernel: %w (set kernel: to debian or to an existing bzImage)", err)
+	}
+	return &kernel.Kernel{Image: img.Kernel}, nil
+}
+
+// publish swaps the finished stage in for the old output folder.
+func publish(stage, dst string) (string, error) {
+	old := dst + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(dst, old); err != nil && !os.IsNotExist(err) {
+		return "", err
+	}
+	if err := os.Rename(stage, dst); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dst, 0o755); err != nil {
+		return "", err
+	}
+	return dst, os.RemoveAll(old)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

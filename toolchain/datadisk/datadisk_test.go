@@ -1,0 +1,27 @@
+package datadisk
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+func TestCreate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "data.img")
+	if err := Create(context.Background(), p, "16M"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("/usr/sbin/e2fsck", "-fn", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("e2fsck -fn: %v\n%s", err, out)
+	}
+	out, err = exec.Command("/usr/sbin/e2label", p).Output()
+	if err != nil || string(out) != Label+"\n" {
+		t.Errorf("e2label = %q, %v", out, err)
+	}
+	if err := Create(context.Background(), p, "16M"); !errors.Is(err, ErrExists) {
+		t.Errorf("second Create = %v, want ErrExists", err)
+	}
+}

@@ -1,0 +1,38 @@
+package qemu
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestArgs(t *testing.T) {
+	c := Config{Kernel: "k", Initrd: "i", Cmdline: "console=ttyS0 unicam.fps=2", MemoryMiB: 512, CPUs: 2,
+		Disk: "d.img", Forwards: []Forward{{"127.0.0.1", 8080, 80}}, QMP: "/tmp/q.sock", Serial: "/tmp/c.log"}
+	a := Args(c)
+	s := strings.Join(a, " ")
+	for _, want := range []string{
+		"-accel tcg -cpu max", "-m 512 -smp 2", "-kernel k -initrd i", "-no-reboot",
+		"-serial file:/tmp/c.log", "-drive file=d.img,format=raw,if=virtio",
+		"user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80", "-qmp unix:/tmp/q.sock,server=on,wait=off",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Args lacks %q:\n%s", want, s)
+		}
+	}
+	if i := slices.Index(a, "-append"); a[i+1] != c.Cmdline {
+		t.Errorf("-append %q, want the command line as one argument", a[i+1])
+	}
+	c.KVM = true
+	if s := strings.Join(Args(c), " "); !strings.Contains(s, "-accel kvm -cpu host") {
+		t.Errorf("KVM args: %s", s)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	got := Quote([]string{"qemu", "-append", "console=ttyS0 quiet", "it's"})
+	want := `qemu -append 'console=ttyS0 quiet' 'it'\''s'`
+	if got != want {
+		t.Errorf("Quote = %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,72 @@
+package qemu
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"time"
+)
+
+// QMP is a connection to QEMU's machine protocol monitor.
+type QMP struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// DialQMP connects to the QMP unix socket, retrying until timeout while
+// QEMU starts, and negotiates capabilities.
+func DialQMP(path string, timeout time.Duration) (*QMP, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		conn, err := net.Dial("unix", path)
+		if err == nil {
+			q := &QMP{conn: conn, r: bufio.NewReader(conn)}
+			if _, err := q.r.ReadBytes('\n'); err != nil { // greeting
+				conn.Close()
+				return nil, fmt.Errorf("qmp greeting: %w", err)
+			}
+			if err := q.Execute("qmp_capabilities"); err != nil {
+				conn.Close()
+				return nil, err
+			}
+			return q, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("connect to QMP %s: %w", path, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Execute runs a QMP command without arguments and waits for its reply,
+// skipping asynchronous events.
+func (q *QMP) Execute(cmd string) error {
+	if err := json.NewEncoder(q.conn).Encode(map[string]string{"execute": cmd}); err != nil {
+		return fmt.Errorf("qmp %s: %w", cmd, err)
+	}
+	for {
+		line, err := q.r.ReadBytes('\n')
+		if err != nil {
+			return fmt.Errorf("qmp %s: %w", cmd, err)
+		}
+		var reply struct {
+			Return json.RawMessage `json:"return"`
+			Error  *struct {
+				Desc string `json:"desc"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(line, &reply); err != nil {
+			return fmt.Errorf("qmp %s: bad reply %q: %w", cmd, line, err)
+		}
+		if reply.Error != nil {
+			return fmt.Errorf("qmp %s: %s", cmd, reply.Error.Desc)
+		}
+		if reply.Return != nil {
+			return nil
+		}
+	}
+}
+
+// Close closes the connection.
+func (q *QMP) Close() error { return q.conn.Close() }
