@@ -1,0 +1,53 @@
+# unicam: `make run` boots the appliance under QEMU, `make test` proves it.
+GO        ?= go
+IMAGE     ?= qemu
+OUT       ?= images/out
+DISK      ?= $(OUT)/data.img
+DISK_SIZE ?= 1G
+HTTP_PORT ?= 8080
+# Extra kernel command line for make run, e.g. APPEND="unicam.segment=10s".
+APPEND    ?=
+export GOFLAGS ?= -mod=readonly
+
+.PHONY: all deps image disk run test unit e2e vet bench clean dry-run
+
+all: image
+
+deps:
+	@bash scripts/install-deps.sh
+
+image: deps
+	$(GO) run ./toolchain/cmd/bake -image images/$(IMAGE).yaml -out $(OUT)
+
+$(DISK):
+	@mkdir -p $(OUT)
+	$(GO) run ./toolchain/cmd/bake -disk $(DISK) -disk-size $(DISK_SIZE)
+
+disk: deps $(DISK)
+
+run: image disk
+	$(GO) run ./toolchain/cmd/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)"
+
+dry-run:
+	$(GO) run ./toolchain/cmd/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)" -dry-run
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+# Unit and host-integration tests, then the end-to-end tests that bake the
+# image and boot it under QEMU (images/).
+test: deps vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+unit: vet
+	$(GO) test -count=1 -short ./...
+
+e2e: deps
+	$(GO) test -count=1 -timeout 30m -v ./images/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,69 @@
+package images
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	finishedLink = regexp.MustCompile(`href="/recordings/(video[0-9-]+\.mkv)"`)
+	finishedLine = regexp.MustCompile(`finished (video[0-9-]+\.mkv) \((\d+) frames`)
+)
+
+// TestBootRecordServePowerdown is the vertical slice: bake, boot, record,
+// list, download, check with ffprobe, power down cleanly, fsck the disk.
+func TestBootRecordServePowerdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	g := boot(t, bakedImage(t, "qemu"), "unicam.segment=10s")
+
+	var page string
+	g.waitFor("finished recording in the list", 90*time.Second, func() bool {
+		code, body, err := g.get("/")
+		page = string(body)
+		return err == nil && code == 200 && finishedLink.MatchString(page)
+	})
+	name := finishedLink.FindStringSubmatch(page)[1]
+	code, body, err := g.get("/recordings/" + name)
+	if err != nil || code != 200 {
+		t.Fatalf("download %s: %d %v", name, code, err)
+	}
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probe := ffprobe(t, file)
+	var frames string
+	for _, m := range finishedLine.FindAllStringSubmatch(g.consoleText(), -1) {
+		if m[1] == name {
+			frames = m[2]
+		}
+	}
+	if probe != "mjpeg,"+frames {
+		t.Errorf("ffprobe %s = %q, want mjpeg with the %s frames the recorder logged", name, probe, frames)
+	}
+	t.Logf("%s: %d bytes, ffprobe %s", name, len(body), probe)
+
+	start := time.Now()
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	t.Logf("QEMU exited %v after system_powerdown", time.Since(start).Round(time.Millisecond))
+	con := g.consoleText()
+	for _, want := range []string{"power: power-off requested", "camera: stopped", "reboot: Power down"} {
+		if !strings.Contains(con, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"Kernel panic", "FAILED"} {
+		if strings.Contains(con, bad) {
+			t.Errorf("console shows %q", bad)
+		}
+	}
+	e2fsck(t, g.disk)
+}

@@ -1,0 +1,173 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"unicam/toolchain/bake"
+	"unicam/toolchain/datadisk"
+	"unicam/toolchain/qemu"
+)
+
+// repoRoot is the repository root, found from this file.
+func repoRoot(t testing.TB) string {
+	_, self, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(self))
+}
+
+var (
+	bakeOnce sync.Once
+	bakeDir  string
+	bakeErr  error
+)
+
+// bakedImage bakes images/<name>.yaml once per test binary. UNICAM_IMAGE_DIR
+// points at an image already baked (by make image) to skip the bake.
+func bakedImage(t *testing.T, name string) string {
+	t.Helper()
+	if d := os.Getenv("UNICAM_IMAGE_DIR"); d != "" {
+		return d
+	}
+	bakeOnce.Do(func() {
+		out, err := os.MkdirTemp("", "unicam-e2e-")
+		if err != nil {
+			bakeErr = err
+			return
+		}
+		cache, _ := os.UserCacheDir()
+		if c := os.Getenv("UNICAM_CACHE"); c != "" {
+			cache = c
+		} else {
+			cache = filepath.Join(cache, "unicam")
+		}
+		root := repoRoot(t)
+		bakeDir, bakeErr = bake.Run(context.Background(), bake.Opts{
+			Spec: filepath.Join(root, "images", name+".yaml"), OutDir: out, CacheDir: cache, RepoDir: root, Log: io.Discard,
+		})
+	})
+	if bakeErr != nil {
+		t.Fatalf("bake %s: %v", name, bakeErr)
+	}
+	return bakeDir
+}
+
+// guest is one booted image under test.
+type guest struct {
+	t       *testing.T
+	vm      *qemu.VM
+	url     string
+	console string
+	disk    string
+}
+
+// boot starts the image with a fresh data disk and extra kernel arguments.
+func boot(t *testing.T, dir string, extra ...string) *guest {
+	t.Helper()
+	m, err := bake.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	g := &guest{t: t, console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
+	if err := datadisk.Create(context.Background(), g.disk, "256M"); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	g.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	cfg := qemu.Config{
+		Kernel: filepath.Join(dir, bake.KernelFile), Initrd: filepath.Join(dir, bake.InitramfsFile),
+		Cmdline:   strings.Join(append([]string{m.Cmdline}, extra...), " "),
+		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
+		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
+		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console,
+	}
+	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))
+	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-g.vm.Done():
+		default:
+			g.vm.Kill()
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(g.console)
+			t.Logf("guest console:\n%s", b)
+		}
+	})
+	return g
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor polls until cond returns true, QEMU exits, or the deadline.
+func (g *guest) waitFor(what string, limit time.Duration, cond func() bool) {
+	g.t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		select {
+		case <-g.vm.Done():
+			g.t.Fatalf("QEMU exited (%v) while waiting for %s", g.vm.Err(), what)
+		default:
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("no %s within %v", what, limit)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// get fetches a path from the guest's web interface.
+func (g *guest) get(path string) (int, []byte, error) {
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(g.url + path)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func (g *guest) consoleText() string {
+	b, _ := os.ReadFile(g.console)
+	return string(b)
+}
+
+// ffprobe returns "codec,frames" of the first video stream of file.
+func ffprobe(t *testing.T, file string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v\n%s", file, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func e2fsck(t *testing.T, disk string) {
+	t.Helper()
+	out, err := exec.Command("/usr/sbin/e2fsck", "-fn", disk).CombinedOutput()
+	if err != nil {
+		t.Fatalf("e2fsck -fn %s: %v\n%s", disk, err, out)
+	}
+}

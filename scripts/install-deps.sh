@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one list of Debian packages unicam needs to build, run and test.
+# Installs only what is missing; needs root (or prints what to run).
+set -euo pipefail
+
+packages=(
+  qemu-system-x86   # boots the image (make run, make test)
+  e2fsprogs         # mke2fs for the data disk, e2fsck in tests
+  kmod              # depmod for the kernel's modules.dep
+  dpkg              # dpkg-deb unpacks the kernel package
+  ffmpeg            # ffprobe checks recordings in tests
+  ca-certificates   # the Go module proxy over HTTPS
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# The kernel is fetched with apt-get download, which needs package lists.
+lists=$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -1)
+[ ${#missing[@]} -eq 0 ] && [ -n "$lists" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-deps: run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing: ${missing[*]:-(package lists only)}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+[ ${#missing[@]} -eq 0 ] && exit 0
+apt-get install -y -q --no-install-recommends "${missing[@]}"
