@@ -1,0 +1,88 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"testing"
+	"time"
+)
+
+func TestHubSlowSubscriberDropsWithoutBlocking(t *testing.T) {
+	h := NewHub()
+	fast := h.Subscribe(100)
+	slow := h.Subscribe(2)
+	done := make(chan struct{})
+	go func() {
+		for i := 1; i <= 50; i++ {
+			h.Publish(&Frame{Seq: uint64(i)})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish blocked on a subscriber that never reads")
+	}
+	if got := slow.Dropped(); got != 48 {
+		t.Errorf("slow subscriber dropped %d, want 48", got)
+	}
+	if got := fast.Dropped(); got != 0 {
+		t.Errorf("fast subscriber dropped %d", got)
+	}
+	first := <-fast.C
+	if first.Seq != 1 || h.Last().Seq != 50 {
+		t.Errorf("first %d last %d", first.Seq, h.Last().Seq)
+	}
+	fast.Cancel()
+	fast.Cancel()
+	if _, ok := <-slow.C; !ok {
+		t.Error("slow channel closed by another's Cancel")
+	}
+	h.Publish(&Frame{Seq: 51}) // after Cancel: must not panic on the closed channel
+}
+
+func TestTestPatternFrames(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := &TestPattern{Width: 160, Height: 120, FPS: 50, Quality: 80, Now: func() time.Time { return clock }}
+	ctx, cancel := context.WithCancel(context.Background())
+	var frames []*Frame
+	err := p.Run(ctx, func(f *Frame) {
+		frames = append(frames, f)
+		if len(frames) == 3 {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 3 {
+		t.Fatalf("%d frames", len(frames))
+	}
+	for i, f := range frames {
+		img, err := jpeg.Decode(bytes.NewReader(f.JPEG))
+		if err != nil {
+			t.Fatalf("frame %d is not a JPEG: %v", i, err)
+		}
+		if img.Bounds() != image.Rect(0, 0, 160, 120) || f.Seq != uint64(i+1) || !f.Time.Equal(clock) {
+			t.Errorf("frame %d: bounds %v seq %d time %v", i, img.Bounds(), f.Seq, f.Time)
+		}
+	}
+	if bytes.Equal(frames[0].JPEG, frames[1].JPEG) {
+		t.Error("consecutive frames identical; the picture must move")
+	}
+}
+
+func TestTestPatternValidate(t *testing.T) {
+	for _, p := range []TestPattern{
+		{Width: 8, Height: 120, FPS: 5, Quality: 75},
+		{Width: 160, Height: 120, FPS: 0, Quality: 75},
+		{Width: 160, Height: 120, FPS: 5, Quality: 101},
+	} {
+		if err := p.Validate(); !errors.Is(err, ErrBadSetting) {
+			t.Errorf("Validate(%+v) = %v", p, err)
+		}
+	}
+}
