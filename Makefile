@@ -9,7 +9,7 @@ HTTP_PORT ?= 8080
 APPEND    ?=
 export GOFLAGS ?= -mod=readonly
 
-.PHONY: all deps image disk run test unit e2e vet bench clean dry-run
+.PHONY: all deps image disk launcher run test unit e2e vet bench clean dry-run
 
 all: image
 
@@ -25,11 +25,18 @@ $(DISK):
 
 disk: deps $(DISK)
 
-run: image disk
-	$(GO) run ./toolchain/cmd/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)"
+LAUNCH = $(OUT)/bin/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)"
 
-dry-run:
-	$(GO) run ./toolchain/cmd/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)" -dry-run
+# The launcher is built, not go-run, so Ctrl-C reaches it directly and it
+# powers the guest down cleanly.
+launcher:
+	$(GO) build -o $(OUT)/bin/launch ./toolchain/cmd/launch
+
+run: image disk launcher
+	$(LAUNCH)
+
+dry-run: launcher
+	$(LAUNCH) -dry-run
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
