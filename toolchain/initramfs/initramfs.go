@@ -9,10 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
-	"github.com/u-root/gobusybox/src/pkg/golang"
 	"github.com/u-root/mkuimage/cpio"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
@@ -51,23 +51,22 @@ func Build(o Opts) error {
 		return err
 	}
 	defer os.RemoveAll(tmpDir)
+	bins, err := buildCommands(o.RepoDir, filepath.Join(tmpDir, "bin"))
+	if err != nil {
+		return err
+	}
 	cpioPath := filepath.Join(tmpDir, "initramfs.cpio")
-	if err := uimage.Create(logger(o.Log), o.modifiers(tmpDir, cpioPath)...); err != nil {
+	if err := uimage.Create(logger(o.Log), o.modifiers(tmpDir, cpioPath, bins)...); err != nil {
 		return fmt.Errorf("build initramfs with u-root: %w", err)
 	}
 	return gzipInto(cpioPath, o.Out)
 }
 
-func (o Opts) modifiers(tmpDir, cpioPath string) []uimage.Modifier {
-	var cmds []string
-	for _, c := range Commands {
-		cmds = append(cmds, filepath.Join(o.RepoDir, c))
-	}
+func (o Opts) modifiers(tmpDir, cpioPath string, bins []string) []uimage.Modifier {
 	mods := []uimage.Modifier{
-		uimage.WithReplaceEnv(golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"), golang.WithGOARCH("amd64"), golang.WithWorkingDir(o.RepoDir))),
 		uimage.WithBaseArchive(o.base()),
-		uimage.WithBinaryCommands(cmds...),
-		uimage.WithInit(filepath.Base(Commands[0])),
+		uimage.WithFiles(bins...),
+		uimage.WithInit("/bin/" + filepath.Base(Commands[0])),
 		uimage.WithSkipLDD(),
 		uimage.WithTempDir(tmpDir),
 		uimage.WithCPIOOutput(cpioPath),
@@ -99,6 +98,26 @@ func (o Opts) base() *cpio.Archive {
 	}
 	a, _ := cpio.ArchiveFromRecords(recs)
 	return a
+}
+
+// buildCommands compiles Commands for the guest into dir and returns them
+// as uimage file specs (host:archive). The Go build cache makes a warm
+// rebuild take seconds; uimage's own binary builder forces -a (a full
+// rebuild every time) and disables inlining, so we hand it binaries.
+// -trimpath and an empty build ID keep the binaries reproducible.
+func buildCommands(repo, dir string) ([]string, error) {
+	var specs []string
+	for _, c := range Commands {
+		out := filepath.Join(dir, filepath.Base(c))
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./"+c)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build %s: %w\n%s", c, err, b)
+		}
+		specs = append(specs, out+":bin/"+filepath.Base(c))
+	}
+	return specs, nil
 }
 
 func logger(w io.Writer) *llog.Logger {
