@@ -1,0 +1,204 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// FrameReader pulls JPEG frames out of a camera's byte stream. It is driven
+// by the JPEG structure, not by multipart framing: it finds each SOI and
+// follows the markers to EOI, skipping whatever lies between frames
+// (boundaries with or without "--", part headers, a Content-Length that
+// lies, padding). So multipart/x-mixed-replace, a bare stream of
+// concatenated JPEGs and a single snapshot all read the same way.
+//
+// A frame over MaxFrame bytes is dropped and the reader resyncs at the next
+// SOI; memory stays bounded by MaxFrame plus the read buffer.
+type FrameReader struct {
+	br       *bufio.Reader
+	MaxFrame int
+	buf      []byte
+	// ffRead means entropy() consumed the 0xFF of the marker that follows.
+	ffRead bool
+	// Skipped counts bytes outside frames; Oversized counts dropped frames.
+	Skipped, Oversized uint64
+}
+
+// DefaultMaxFrame is the frame-size cap unless configured otherwise.
+const DefaultMaxFrame = 8 << 20
+
+// NewFrameReader reads frames from r.
+func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
+	if maxFrame <= 0 {
+		maxFrame = DefaultMaxFrame
+	}
+	return &FrameReader{br: bufio.NewReaderSize(r, 64<<10), MaxFrame: maxFrame}
+}
+
+// Next returns the next complete JPEG. The slice is valid until the next
+// call; copy it to keep it. At the end of the stream it returns io.EOF
+// (io.ErrUnexpectedEOF when a frame was cut off).
+func (fr *FrameReader) Next() ([]byte, error) {
+	for {
+		if err := fr.seekSOI(); err != nil {
+			return nil, err
+		}
+		fr.ffRead = false
+		err := fr.readFrame()
+		if err == nil {
+			return fr.buf, nil
+		}
+		if errors.Is(err, ErrFrameTooLarge) || errors.Is(err, ErrBadMarker) {
+			if errors.Is(err, ErrFrameTooLarge) {
+				fr.Oversized++
+			}
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+}
+
+// seekSOI discards bytes up to and including the next FF D8.
+func (fr *FrameReader) seekSOI() error {
+	for {
+		chunk, err := fr.br.ReadSlice(0xFF)
+		fr.Skipped += uint64(len(chunk))
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b, err := fr.br.Peek(1)
+		if err != nil {
+			return err
+		}
+		if b[0] == markerSOI {
+			fr.br.Discard(1)
+			fr.Skipped -= 1
+			fr.buf = append(fr.buf[:0], 0xFF, markerSOI)
+			return nil
+		}
+	}
+}
+
+// readFrame reads markers after SOI up to EOI into fr.buf.
+func (fr *FrameReader) readFrame() error {
+	for {
+		m, err := fr.marker()
+		if err != nil {
+			return err
+		}
+		switch {
+		case m == markerEOI:
+			return nil
+		case m == markerSOI || m == 0x00:
+			return fmt.Errorf("%w: marker %#02x inside a frame", ErrBadMarker, m)
+		case standalone(m):
+			continue
+		}
+		if err := fr.segment(); err != nil {
+			return err
+		}
+		if m == markerSOS {
+			if err := fr.entropy(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// marker reads FF (fill FFs allowed) and the marker byte, appending both.
+func (fr *FrameReader) marker() (byte, error) {
+	if !fr.ffRead {
+		c, err := fr.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != 0xFF {
+			return 0, fmt.Errorf("%w: byte %#02x where a marker belongs", ErrBadMarker, c)
+		}
+	}
+	fr.ffRead = false
+	for {
+		m, err := fr.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if m != 0xFF {
+			return m, fr.add(0xFF, m)
+		}
+	}
+}
+
+// segment copies a length-prefixed marker segment.
+func (fr *FrameReader) segment() error {
+	var l [2]byte
+	if _, err := io.ReadFull(fr.br, l[:]); err != nil {
+		return err
+	}
+	n := int(binary.BigEndian.Uint16(l[:]))
+	if n < 2 {
+		return fmt.Errorf("%w: segment length %d", ErrBadMarker, n)
+	}
+	if err := fr.add(l[0], l[1]); err != nil {
+		return err
+	}
+	return fr.copyN(n - 2)
+}
+
+func (fr *FrameReader) copyN(n int) error {
+	if len(fr.buf)+n > fr.MaxFrame {
+		return ErrFrameTooLarge
+	}
+	start := len(fr.buf)
+	fr.buf = slices.Grow(fr.buf, n)[:start+n]
+	_, err := io.ReadFull(fr.br, fr.buf[start:])
+	return err
+}
+
+// entropy copies entropy-coded data up to the marker that ends it; that
+// marker's 0xFF is consumed here and noted in ffRead.
+func (fr *FrameReader) entropy() error {
+	for {
+		chunk, err := fr.br.ReadSlice(0xFF)
+		if len(fr.buf)+len(chunk) > fr.MaxFrame {
+			return ErrFrameTooLarge
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			fr.buf = append(fr.buf, chunk...)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		next, err := fr.br.Peek(1)
+		if err != nil {
+			return err
+		}
+		if n := next[0]; n == 0x00 || n >= markerRST && n <= markerRST+7 {
+			fr.buf = append(fr.buf, chunk...)
+			fr.buf = append(fr.buf, n)
+			fr.br.Discard(1)
+			continue
+		}
+		fr.buf = append(fr.buf, chunk[:len(chunk)-1]...)
+		fr.ffRead = true
+		return nil
+	}
+}
+
+func (fr *FrameReader) add(b ...byte) error {
+	if len(fr.buf)+len(b) > fr.MaxFrame {
+		return ErrFrameTooLarge
+	}
+	fr.buf = append(fr.buf, b...)
+	return nil
+}
