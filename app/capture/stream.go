@@ -172,8 +172,9 @@ func (fr *FrameReader) entropy() error {
 		if len(fr.buf)+len(chunk) > fr.MaxFrame {
 			return ErrFrameTooLarge
 		}
+		// Copy now: Peek below may refill the buffer chunk points into.
+		fr.buf = append(fr.buf, chunk...)
 		if errors.Is(err, bufio.ErrBufferFull) {
-			fr.buf = append(fr.buf, chunk...)
 			continue
 		}
 		if err != nil {
@@ -184,12 +185,11 @@ func (fr *FrameReader) entropy() error {
 			return err
 		}
 		if n := next[0]; n == 0x00 || n >= markerRST && n <= markerRST+7 {
-			fr.buf = append(fr.buf, chunk...)
 			fr.buf = append(fr.buf, n)
 			fr.br.Discard(1)
 			continue
 		}
-		fr.buf = append(fr.buf, chunk[:len(chunk)-1]...)
+		fr.buf = fr.buf[:len(fr.buf)-1]
 		fr.ffRead = true
 		return nil
 	}

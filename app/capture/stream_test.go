@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // testJPEG encodes a real w×h JPEG whose picture depends on seed.
@@ -121,21 +122,26 @@ func quirkStreams(frames [][]byte) map[string][]byte {
 func TestFrameReaderQuirks(t *testing.T) {
 	frames := [][]byte{testJPEG(t, 64, 48, 1), withExifThumbnail(testJPEG(t, 64, 48, 2), testJPEG(t, 16, 12, 9)), testJPEG(t, 64, 48, 3)}
 	for name, stream := range quirkStreams(frames) {
-		t.Run(name, func(t *testing.T) {
-			fr := NewFrameReader(bytes.NewReader(stream), 0)
-			for i, want := range frames {
-				got, err := fr.Next()
-				if err != nil {
-					t.Fatalf("frame %d: %v", i, err)
+		for _, rd := range []struct {
+			name string
+			wrap func(io.Reader) io.Reader
+		}{{"", func(r io.Reader) io.Reader { return r }}, {" one byte per read", iotest.OneByteReader}} {
+			t.Run(name+rd.name, func(t *testing.T) {
+				fr := NewFrameReader(rd.wrap(bytes.NewReader(stream)), 0)
+				for i, want := range frames {
+					got, err := fr.Next()
+					if err != nil {
+						t.Fatalf("frame %d: %v", i, err)
+					}
+					if !bytes.Equal(got, want) {
+						t.Fatalf("frame %d: %d bytes, want the %d sent", i, len(got), len(want))
+					}
 				}
-				if !bytes.Equal(got, want) {
-					t.Fatalf("frame %d: %d bytes, want the %d sent", i, len(got), len(want))
+				if _, err := fr.Next(); !errors.Is(err, io.EOF) {
+					t.Errorf("after the last frame: %v, want EOF", err)
 				}
-			}
-			if _, err := fr.Next(); !errors.Is(err, io.EOF) {
-				t.Errorf("after the last frame: %v, want EOF", err)
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -193,7 +199,8 @@ func FuzzFrameReader(f *testing.F) {
 	}
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0x00, 0xFF, 0xD9})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fr := NewFrameReader(bytes.NewReader(b), 4096)
+		// HalfReader makes reads end mid-marker, as TCP segments do.
+		fr := NewFrameReader(iotest.HalfReader(bytes.NewReader(b)), 4096)
 		for range 100 {
 			got, err := fr.Next()
 			if err != nil {
