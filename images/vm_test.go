@@ -27,39 +27,44 @@ func repoRoot(t testing.TB) string {
 }
 
 var (
-	bakeOnce sync.Once
-	bakeDir  string
-	bakeErr  error
+	bakeMu   sync.Mutex
+	bakeOut  string
+	bakeDirs = map[string]string{}
 )
 
 // bakedImage bakes images/<name>.yaml once per test binary. UNICAM_IMAGE_DIR
-// points at an image already baked (by make image) to skip the bake.
+// points at a folder of images already baked (by make image) to skip it.
 func bakedImage(t *testing.T, name string) string {
 	t.Helper()
 	if d := os.Getenv("UNICAM_IMAGE_DIR"); d != "" {
+		return filepath.Join(d, name)
+	}
+	bakeMu.Lock()
+	defer bakeMu.Unlock()
+	if d, ok := bakeDirs[name]; ok {
 		return d
 	}
-	bakeOnce.Do(func() {
+	if bakeOut == "" {
 		out, err := os.MkdirTemp("", "unicam-e2e-")
 		if err != nil {
-			bakeErr = err
-			return
+			t.Fatal(err)
 		}
-		cache, _ := os.UserCacheDir()
-		if c := os.Getenv("UNICAM_CACHE"); c != "" {
-			cache = c
-		} else {
-			cache = filepath.Join(cache, "unicam")
-		}
-		root := repoRoot(t)
-		bakeDir, bakeErr = bake.Run(context.Background(), bake.Opts{
-			Spec: filepath.Join(root, "images", name+".yaml"), OutDir: out, CacheDir: cache, RepoDir: root, Log: io.Discard,
-		})
-	})
-	if bakeErr != nil {
-		t.Fatalf("bake %s: %v", name, bakeErr)
+		bakeOut = out
 	}
-	return bakeDir
+	cache, _ := os.UserCacheDir()
+	cache = filepath.Join(cache, "unicam")
+	if c := os.Getenv("UNICAM_CACHE"); c != "" {
+		cache = c
+	}
+	root := repoRoot(t)
+	dir, err := bake.Run(context.Background(), bake.Opts{
+		Spec: filepath.Join(root, "images", name+".yaml"), OutDir: bakeOut, CacheDir: cache, RepoDir: root, Log: io.Discard,
+	})
+	if err != nil {
+		t.Fatalf("bake %s: %v", name, err)
+	}
+	bakeDirs[name] = dir
+	return dir
 }
 
 // guest is one booted image under test.

@@ -46,7 +46,8 @@ func TestHubSlowSubscriberDropsWithoutBlocking(t *testing.T) {
 
 func TestTestPatternFrames(t *testing.T) {
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	p := &TestPattern{Width: 160, Height: 120, FPS: 50, Quality: 80, Now: func() time.Time { return clock }}
+	p := &TestPattern{Width: 160, Height: 120, FPS: 50, Quality: 80, Sequence: true, Overlay: Overlay{Enabled: true, Pos: BottomRight},
+		Now: func() time.Time { return clock }}
 	ctx, cancel := context.WithCancel(context.Background())
 	var frames []*Frame
 	err := p.Run(ctx, func(f *Frame) {
@@ -69,6 +70,9 @@ func TestTestPatternFrames(t *testing.T) {
 		if img.Bounds() != image.Rect(0, 0, 160, 120) || f.Seq != uint64(i+1) || !f.Time.Equal(clock) {
 			t.Errorf("frame %d: bounds %v seq %d time %v", i, img.Bounds(), f.Seq, f.Time)
 		}
+		if c, _ := Comment(f.JPEG); c != SeqComment(f.Seq) {
+			t.Errorf("frame %d: COM %q, want %q", i, c, SeqComment(f.Seq))
+		}
 	}
 	if bytes.Equal(frames[0].JPEG, frames[1].JPEG) {
 		t.Error("consecutive frames identical; the picture must move")
@@ -76,13 +80,14 @@ func TestTestPatternFrames(t *testing.T) {
 }
 
 func TestTestPatternValidate(t *testing.T) {
-	for _, p := range []TestPattern{
+	for _, p := range []*TestPattern{
 		{Width: 8, Height: 120, FPS: 5, Quality: 75},
+		{Width: 161, Height: 120, FPS: 5, Quality: 75},
 		{Width: 160, Height: 120, FPS: 0, Quality: 75},
 		{Width: 160, Height: 120, FPS: 5, Quality: 101},
 	} {
 		if err := p.Validate(); !errors.Is(err, ErrBadSetting) {
-			t.Errorf("Validate(%+v) = %v", p, err)
+			t.Errorf("Validate(%s) = %v", p.Name(), err)
 		}
 	}
 }

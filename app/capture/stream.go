@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -165,33 +166,52 @@ func (fr *FrameReader) copyN(n int) error {
 }
 
 // entropy copies entropy-coded data up to the marker that ends it; that
-// marker's 0xFF is consumed here and noted in ffRead.
+// marker's 0xFF is consumed here and noted in ffRead. It scans the reader's
+// buffer in place and appends whole spans, since stuffed 0xFF00 bytes are
+// frequent in real pictures.
 func (fr *FrameReader) entropy() error {
 	for {
-		chunk, err := fr.br.ReadSlice(0xFF)
-		if len(fr.buf)+len(chunk) > fr.MaxFrame {
+		// Two bytes at least, so an 0xFF at the end can be classified.
+		if _, err := fr.br.Peek(2); err != nil {
+			return err
+		}
+		win, _ := fr.br.Peek(fr.br.Buffered())
+		end, found := scanEntropy(win)
+		if len(fr.buf)+end > fr.MaxFrame {
 			return ErrFrameTooLarge
 		}
-		// Copy now: Peek below may refill the buffer chunk points into.
-		fr.buf = append(fr.buf, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		fr.buf = append(fr.buf, win[:end]...)
+		if found {
+			fr.br.Discard(end + 1)
+			fr.ffRead = true
+			return nil
 		}
-		if err != nil {
-			return err
+		fr.br.Discard(end)
+	}
+}
+
+// scanEntropy finds the 0xFF of the marker ending entropy-coded data in
+// win. Without one it returns how many bytes are surely data (an 0xFF at
+// the very end stays for the next window).
+func scanEntropy(win []byte) (int, bool) {
+	i := 0
+	for {
+		j := bytes.IndexByte(win[i:], 0xFF)
+		if j < 0 {
+			return len(win), false
 		}
-		next, err := fr.br.Peek(1)
-		if err != nil {
-			return err
+		i += j
+		if i+1 >= len(win) {
+			return i, false
 		}
-		if n := next[0]; n == 0x00 || n >= markerRST && n <= markerRST+7 {
-			fr.buf = append(fr.buf, n)
-			fr.br.Discard(1)
-			continue
+		switch n := win[i+1]; {
+		case n == 0x00 || n >= markerRST && n <= markerRST+7:
+			i += 2
+		case n == 0xFF:
+			i++
+		default:
+			return i, true
 		}
-		fr.buf = fr.buf[:len(fr.buf)-1]
-		fr.ffRead = true
-		return nil
 	}
 }
 

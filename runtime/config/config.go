@@ -131,3 +131,18 @@ func (v Values) AppArgs() []string {
 	}
 	return args
 }
+
+// Redacted returns args with the value of every secret flag (a name
+// holding "password" or "secret") replaced, for logging.
+func Redacted(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		name, _, hasValue := strings.Cut(a, "=")
+		lower := strings.ToLower(name)
+		if hasValue && (strings.Contains(lower, "password") || strings.Contains(lower, "secret")) {
+			a = name + "=***"
+		}
+		out[i] = a
+	}
+	return out
+}

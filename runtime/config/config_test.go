@@ -98,3 +98,11 @@ func equal(a, b Values) bool {
 	}
 	return true
 }
+
+func TestRedacted(t *testing.T) {
+	got := Redacted([]string{"-camera-password=hunter2", "-fps=5", "-web-secret=x"})
+	want := []string{"-camera-password=***", "-fps=5", "-web-secret=***"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Redacted = %q, want %q", got, want)
+	}
+}

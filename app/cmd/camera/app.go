@@ -28,8 +28,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	src := &capture.TestPattern{Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS, Quality: cfg.Quality}
-	if err := src.Validate(); err != nil {
+	src, err := newSource(cfg, logger)
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	rec, err := rotation.New(rotation.Config{

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,4 +93,61 @@ func TestRunRecordsAndServes(t *testing.T) {
 		t.Errorf("recorded %v", mkvs)
 	}
 	_ = os.RemoveAll(dir)
+}
+
+// TestRunRecordsFromIPCamera records from a loopback IP-camera simulator
+// that demands Basic credentials, and checks the file with ffprobe.
+func TestRunRecordsFromIPCamera(t *testing.T) {
+	jpg := frameJPEG(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != "pa55" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="cam"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=myboundary")
+		for r.Context().Err() == nil {
+			fmt.Fprintf(w, "--myboundary\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg))
+			w.Write(jpg)
+			w.Write([]byte("\r\n"))
+			w.(http.Flusher).Flush()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("pa55\n"), 0o600)
+	var logs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
+	defer cancel()
+	err := run(ctx, []string{"-data", dir, "-listen", "127.0.0.1:0", "-segment", "1s",
+		"-source", srv.URL + "/videostream.cgi", "-camera-user", "admin", "-camera-password-file", pwFile}, &logs)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	}
+	mkvs, _ := filepath.Glob(filepath.Join(dir, "*.mkv"))
+	if len(mkvs) < 2 {
+		t.Fatalf("recorded %v\n%s", mkvs, logs.String())
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames",
+		"-of", "csv=p=0", mkvs[0]).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "mjpeg,96,64,") {
+		t.Errorf("ffprobe %s: %s %v", mkvs[0], out, err)
+	}
+	if strings.Contains(logs.String(), "pa55") {
+		t.Errorf("camera password in the log:\n%s", logs.String())
+	}
+}
+
+func frameJPEG(t *testing.T) []byte {
+	img := image.NewGray(image.Rect(0, 0, 96, 64))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

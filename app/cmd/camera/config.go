@@ -26,6 +26,17 @@ type config struct {
 	Segment  time.Duration
 	MaxBytes byteSize
 	Flush    time.Duration
+	Camera   cameraConfig
+}
+
+// cameraConfig holds the settings of real cameras.
+type cameraConfig struct {
+	User, Password, PasswordFile string
+	Auth                         string
+	Snapshot                     bool
+	MaxFrame                     byteSize
+	Overlay                      string
+	Sequence                     bool
 }
 
 // byteSize is a flag value such as 800MiB, 2G or 1048576.
@@ -79,11 +90,20 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.SetOutput(out)
 	fs.StringVar(&c.Data, "data", "./data", "directory for recordings")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address of the web interface")
-	fs.StringVar(&c.Source, "source", "testpattern", "frame source: testpattern")
-	fs.IntVar(&c.Width, "width", 640, "picture width in pixels (test pattern)")
-	fs.IntVar(&c.Height, "height", 360, "picture height in pixels (test pattern)")
-	fs.Float64Var(&c.FPS, "fps", 5, "frames per second (test pattern)")
-	fs.IntVar(&c.Quality, "quality", 75, "JPEG quality 1..100 (test pattern)")
+	fs.StringVar(&c.Source, "source", "testpattern", "frame source: testpattern, an http(s):// MJPEG or snapshot URL, or a V4L2 device such as /dev/video0")
+	fs.IntVar(&c.Width, "width", 640, "picture width in pixels (test pattern, V4L2: nearest supported)")
+	fs.IntVar(&c.Height, "height", 360, "picture height in pixels (test pattern, V4L2: nearest supported)")
+	fs.Float64Var(&c.FPS, "fps", 5, "frames per second (test pattern, V4L2, snapshot polling)")
+	fs.IntVar(&c.Quality, "quality", 75, "JPEG quality 1..100 where unicam encodes (test pattern, V4L2 YUYV)")
+	fs.StringVar(&c.Camera.User, "camera-user", "", "IP camera user name")
+	fs.StringVar(&c.Camera.Password, "camera-password", "", "IP camera password (prefer -camera-password-file)")
+	fs.StringVar(&c.Camera.PasswordFile, "camera-password-file", "", "file holding the IP camera password")
+	fs.StringVar(&c.Camera.Auth, "camera-auth", "auto", "IP camera authentication: auto, basic, digest, query (?user=..&pwd=..)")
+	fs.BoolVar(&c.Camera.Snapshot, "snapshot", false, "the URL serves one JPEG per request: poll it at -fps")
+	c.Camera.MaxFrame = 8 << 20
+	fs.Var(&c.Camera.MaxFrame, "max-frame", "largest accepted frame; bigger ones are dropped (default 8MiB)")
+	fs.StringVar(&c.Camera.Overlay, "overlay", "top-left", "capture-time overlay where unicam encodes: top-left, top-right, bottom-left, bottom-right, off")
+	fs.BoolVar(&c.Camera.Sequence, "sequence", false, "test pattern: write each frame's sequence number into a JPEG comment")
 	fs.DurationVar(&c.Segment, "segment", time.Hour, "length of one recording file, e.g. 10m, 1h, 24h")
 	fs.Var(&c.MaxBytes, "max-bytes", "cap on the total size of recordings; the oldest are deleted first (e.g. 800MiB, 20G)")
 	fs.DurationVar(&c.Flush, "flush", time.Second, "longest time video stays only in memory")
@@ -92,9 +112,6 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected argument %q (settings are flags, see -help)", ErrUsage, fs.Arg(0))
-	}
-	if c.Source != "testpattern" {
-		return nil, fmt.Errorf("%w: -source %q: accepted values: testpattern", ErrUsage, c.Source)
 	}
 	return c, nil
 }

@@ -159,7 +159,7 @@ func (st *initState) startApp(ctx context.Context) error {
 		MinBackoff: time.Second, MaxBackoff: 30 * time.Second, StableAfter: time.Minute,
 		Logf: st.logf,
 	}
-	st.logf("starting %s %q", appPath, args)
+	st.logf("starting %s %q", appPath, config.Redacted(args))
 	go st.sup.Run(ctx)
 	return nil
 }
