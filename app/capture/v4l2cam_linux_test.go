@@ -82,7 +82,7 @@ func TestV4L2CameraReopensAfterUnplug(t *testing.T) {
 			t.Errorf("frame %dx%d, want the nearest mode 320x240", f.Width, f.Height)
 		}
 	}
-	if st := cam.Status(); !strings.Contains(st.LastError, "no such device") || st.Frames != 5 {
+	if st := cam.Status(); !strings.Contains(st.LastError, "open: no such file") || st.Frames != 5 {
 		t.Errorf("status %+v", st)
 	}
 }
