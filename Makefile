@@ -7,6 +7,12 @@ DISK_SIZE ?= 1G
 HTTP_PORT ?= 8080
 # Extra kernel command line for make run, e.g. APPEND="unicam.segment=10s".
 APPEND    ?=
+# The camera: an MJPEG or snapshot URL the guest can reach, or /dev/video0
+# (with IMAGE=test, the kernel's vivid virtual webcam). Default: test pattern.
+CAMERA    ?=
+ifneq ($(CAMERA),)
+APPEND    += unicam.source=$(CAMERA)
+endif
 export GOFLAGS ?= -mod=readonly
 
 .PHONY: all deps image disk launcher run test unit e2e vet bench clean dry-run
