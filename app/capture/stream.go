@@ -3,7 +3,6 @@ package capture
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -141,15 +140,21 @@ func (fr *FrameReader) marker() (byte, error) {
 
 // segment copies a length-prefixed marker segment.
 func (fr *FrameReader) segment() error {
-	var l [2]byte
-	if _, err := io.ReadFull(fr.br, l[:]); err != nil {
+	// ReadByte, not io.ReadFull into an array: that would escape and
+	// allocate once per marker segment.
+	hi, err := fr.br.ReadByte()
+	if err != nil {
 		return err
 	}
-	n := int(binary.BigEndian.Uint16(l[:]))
+	lo, err := fr.br.ReadByte()
+	if err != nil {
+		return err
+	}
+	n := int(hi)<<8 | int(lo)
 	if n < 2 {
 		return fmt.Errorf("%w: segment length %d", ErrBadMarker, n)
 	}
-	if err := fr.add(l[0], l[1]); err != nil {
+	if err := fr.add(hi, lo); err != nil {
 		return err
 	}
 	return fr.copyN(n - 2)
