@@ -130,3 +130,14 @@ func appendVoid(b []byte, n int) []byte {
 	b = appendSize8(b, uint64(n-9))
 	return append(b, make([]byte, n-9)...)
 }
+
+// Element IDs of the Tags written at close.
+const (
+	idTags        = 0x1254C367
+	idTag         = 0x7373
+	idTargets     = 0x63C0
+	idTagTrackUID = 0x63C5
+	idSimpleTag   = 0x67C8
+	idTagName     = 0x45A3
+	idTagString   = 0x4487
+)

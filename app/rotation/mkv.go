@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -12,44 +13,65 @@ import (
 //
 // Layout: EBML header, a Segment of unknown size, a SeekHead reserved as
 // Void, Info, Tracks, then Clusters. Each cluster is built in memory and
-// written whole, so a crash loses at most the cluster being built. Close
-// adds Cues, fills in the SeekHead, the Duration and the Segment size.
+// written whole, so a crash loses at most the cluster being built and the
+// file stays valid up to its last cluster. Close adds Cues and Tags (the
+// frame count) and fills in the SeekHead, the Duration and the Segment
+// size.
 type mkvWriter struct {
-	w          io.WriteSeeker
+	w          File
 	start      time.Time
 	segData    int64 // file offset where the Segment's payload begins
-	seekOff    int64 // offset of the reserved SeekHead space
 	durOff     int64 // offset of the Duration payload
 	infoPos    int64 // Info position relative to segData
 	tracksPos  int64
-	size       int64 // bytes written so far
+	size_      int64 // bytes written so far
 	cluster    []byte
 	clusterMS  int64
 	hasCluster bool
-	cues       []cuePoint
+	cues       []CuePoint
 	lastMS     int64
 	frames     int64
+	// pendingFrames counts frames in the cluster being built.
+	pendingFrames int64
 }
 
-type cuePoint struct{ ms, pos int64 }
+// CuePoint maps a time to the cluster holding it: the seek index.
+type CuePoint struct {
+	// MS is the cluster's first frame, in ms from the segment start.
+	MS int64
+	// Pos is the cluster's offset from the Segment payload.
+	Pos int64
+}
 
 const (
-	seekHeadSpace = 80
+	seekHeadSpace = 100
 	muxingApp     = "unicam"
 	// maxClusterSpanMS keeps block offsets inside their signed 16-bit range.
 	maxClusterSpanMS = 30000
 	// cueBytes bounds what one cue point adds to the file at close.
 	cueBytes = 40
-	// closeOverhead bounds the Cues header written at close.
-	closeOverhead = 16
+	// closeOverhead bounds the Cues header and the Tags written at close.
+	closeOverhead = 128
+	// headerMax bounds the bytes before the first cluster.
+	headerMax = 512
 )
 
 // epoch2001 is Matroska's DateUTC origin.
 var epoch2001 = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func newMKVWriter(w io.WriteSeeker, start time.Time, width, height int) (*mkvWriter, error) {
-	m := &mkvWriter{w: w, start: start}
-	var b []byte
+func createMKV(f File, start time.Time, width, height int) (container, error) {
+	m := &mkvWriter{w: f, start: start}
+	b := m.header(width, height)
+	if _, err := f.Write(b); err != nil {
+		return nil, err
+	}
+	m.size_ = int64(len(b))
+	return m, nil
+}
+
+// header builds everything before the first cluster and records the
+// offsets close patches.
+func (m *mkvWriter) header(width, height int) []byte {
 	var hdr []byte
 	hdr = appendUint(hdr, idEBMLVersion, 1)
 	hdr = appendUint(hdr, idEBMLReadVersion, 1)
@@ -58,11 +80,10 @@ func newMKVWriter(w io.WriteSeeker, start time.Time, width, height int) (*mkvWri
 	hdr = appendString(hdr, idDocType, "matroska")
 	hdr = appendUint(hdr, idDocTypeVersion, 4)
 	hdr = appendUint(hdr, idDocTypeReadVersion, 2)
-	b = appendElem(b, idEBML, hdr)
+	b := appendElem(nil, idEBML, hdr)
 	b = appendID(b, idSegment)
 	b = append(b, unknownSize...)
 	m.segData = int64(len(b))
-	m.seekOff = int64(len(b))
 	b = appendVoid(b, seekHeadSpace)
 
 	m.infoPos = int64(len(b)) - m.segData
@@ -70,7 +91,7 @@ func newMKVWriter(w io.WriteSeeker, start time.Time, width, height int) (*mkvWri
 	info = appendUint(info, idTimestampScale, 1000000)
 	info = appendString(info, idMuxingApp, muxingApp)
 	info = appendString(info, idWritingApp, muxingApp)
-	info = appendElem(info, idDateUTC, binary.BigEndian.AppendUint64(nil, uint64(start.Sub(epoch2001).Nanoseconds())))
+	info = appendElem(info, idDateUTC, binary.BigEndian.AppendUint64(nil, uint64(m.start.Sub(epoch2001).Nanoseconds())))
 	durAt := len(info) + 3 // Duration ID (2 bytes) + size (1 byte)
 	info = appendFloat(info, idDuration, 0)
 	infoHdr := appendSize(appendID(nil, idInfo), uint64(len(info)))
@@ -89,26 +110,15 @@ func newMKVWriter(w io.WriteSeeker, start time.Time, width, height int) (*mkvWri
 	track = appendUint(track, idFlagLacing, 0)
 	track = appendString(track, idCodecID, "V_MJPEG")
 	track = appendElem(track, idVideo, video)
-	b = appendElem(b, idTracks, appendElem(nil, idTrackEntry, track))
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	m.size = int64(len(b))
-	return m, nil
+	return appendElem(b, idTracks, appendElem(nil, idTrackEntry, track))
 }
 
-// add buffers one frame captured at t. It reports whether the cluster in
-// memory must be written before the frame fits (span or size exceeded).
 func (m *mkvWriter) add(t time.Time, jpeg []byte) {
-	ms := t.Sub(m.start).Milliseconds()
-	if ms < m.lastMS {
-		ms = m.lastMS // timestamps never run backwards inside a file
-	}
+	ms := max(t.Sub(m.start).Milliseconds(), m.lastMS) // never backwards in a file
 	if !m.hasCluster {
 		m.clusterMS = ms
 		m.hasCluster = true
-		m.cluster = m.cluster[:0]
-		m.cluster = appendUint(m.cluster, idTimestamp, uint64(ms))
+		m.cluster = appendUint(m.cluster[:0], idTimestamp, uint64(ms))
 	}
 	rel := ms - m.clusterMS
 	m.cluster = appendID(m.cluster, idSimpleBlock)
@@ -116,15 +126,13 @@ func (m *mkvWriter) add(t time.Time, jpeg []byte) {
 	m.cluster = append(m.cluster, 0x81, byte(rel>>8), byte(rel), 0x80)
 	m.cluster = append(m.cluster, jpeg...)
 	m.lastMS = ms
-	m.frames++
+	m.pendingFrames++
 }
 
-// needsCut reports whether a frame at t cannot join the current cluster.
 func (m *mkvWriter) needsCut(t time.Time) bool {
 	return m.hasCluster && t.Sub(m.start).Milliseconds()-m.clusterMS > maxClusterSpanMS
 }
 
-// pending is the number of bytes flush would write now.
 func (m *mkvWriter) pending() int64 {
 	if !m.hasCluster {
 		return 0
@@ -132,9 +140,15 @@ func (m *mkvWriter) pending() int64 {
 	return int64(len(m.cluster)) + 12
 }
 
-// reserve is what Close will still add to the file beyond pending bytes.
 func (m *mkvWriter) reserve() int64 {
 	return int64(len(m.cues)+1)*cueBytes + closeOverhead
+}
+
+func (m *mkvWriter) size() int64       { return m.size_ }
+func (m *mkvWriter) frameCount() int64 { return m.frames }
+
+func (m *mkvWriter) end() time.Time {
+	return m.start.Add(time.Duration(m.duration() * float64(time.Millisecond)))
 }
 
 // flush writes the cluster being built, if any, as one write.
@@ -142,16 +156,24 @@ func (m *mkvWriter) flush() error {
 	if !m.hasCluster {
 		return nil
 	}
-	hdr := appendSize(appendID(nil, idCluster), uint64(len(m.cluster)))
-	buf := append(hdr, m.cluster...)
-	pos := m.size - m.segData
+	buf := appendSize(appendID(nil, idCluster), uint64(len(m.cluster)))
+	buf = append(buf, m.cluster...)
+	pos := m.size_ - m.segData
 	if _, err := m.w.Write(buf); err != nil {
 		return fmt.Errorf("write cluster: %w", err)
 	}
-	m.size += int64(len(buf))
-	m.cues = append(m.cues, cuePoint{ms: m.clusterMS, pos: pos})
-	m.hasCluster = false
+	m.size_ += int64(len(buf))
+	m.cues = append(m.cues, CuePoint{MS: m.clusterMS, Pos: pos})
+	m.frames += m.pendingFrames
+	m.discard()
 	return nil
+}
+
+func (m *mkvWriter) discard() {
+	m.hasCluster, m.pendingFrames = false, 0
+	if len(m.cues) > 0 {
+		m.lastMS = max(m.lastMS, m.cues[len(m.cues)-1].MS)
+	}
 }
 
 // duration is the segment length in ms, counting the last frame as lasting
@@ -163,35 +185,51 @@ func (m *mkvWriter) duration() float64 {
 	return float64(m.lastMS) + float64(m.lastMS)/float64(m.frames-1)
 }
 
-// close writes the cluster in memory, the Cues, and patches the header.
+// close writes the cluster in memory, the Cues and Tags, and patches the
+// header.
 func (m *mkvWriter) close() error {
 	if err := m.flush(); err != nil {
 		return err
 	}
-	cuesPos := m.size - m.segData
+	cuesPos := m.size_ - m.segData
 	var cues []byte
 	for _, c := range m.cues {
 		var tp []byte
 		tp = appendUint(tp, idCueTrack, 1)
-		tp = appendUint(tp, idCueClusterPosition, uint64(c.pos))
+		tp = appendUint(tp, idCueClusterPosition, uint64(c.Pos))
 		var cp []byte
-		cp = appendUint(cp, idCueTime, uint64(c.ms))
+		cp = appendUint(cp, idCueTime, uint64(c.MS))
 		cp = appendElem(cp, idCueTrackPositions, tp)
 		cues = appendElem(cues, idCuePoint, cp)
 	}
-	if _, err := m.w.Write(appendElem(nil, idCues, cues)); err != nil {
+	tail := appendElem(nil, idCues, cues)
+	tagsPos := cuesPos + int64(len(tail))
+	tail = append(tail, m.tags()...)
+	if _, err := m.w.Write(tail); err != nil {
 		return fmt.Errorf("write cues: %w", err)
 	}
-	m.size += int64(len(appendElem(nil, idCues, cues)))
-	return m.patchHeader(cuesPos)
+	m.size_ += int64(len(tail))
+	return m.patchHeader(cuesPos, tagsPos)
 }
 
-func (m *mkvWriter) patchHeader(cuesPos int64) error {
+// tags records the frame count, so the catalog learns it without reading
+// the clusters.
+func (m *mkvWriter) tags() []byte {
+	var st []byte
+	st = appendString(st, idTagName, "NUMBER_OF_FRAMES")
+	st = appendString(st, idTagString, strconv.FormatInt(m.frames, 10))
+	var tag []byte
+	tag = appendElem(tag, idTargets, appendUint(nil, idTagTrackUID, 1))
+	tag = appendElem(tag, idSimpleTag, st)
+	return appendElem(nil, idTags, appendElem(nil, idTag, tag))
+}
+
+func (m *mkvWriter) patchHeader(cuesPos, tagsPos int64) error {
 	var sh []byte
 	for _, s := range []struct {
 		id  uint32
 		pos int64
-	}{{idInfo, m.infoPos}, {idTracks, m.tracksPos}, {idCues, cuesPos}} {
+	}{{idInfo, m.infoPos}, {idTracks, m.tracksPos}, {idCues, cuesPos}, {idTags, tagsPos}} {
 		var e []byte
 		e = appendElem(e, idSeekID, appendID(nil, s.id))
 		e = appendUint8(e, idSeekPosition, uint64(s.pos))
@@ -203,9 +241,9 @@ func (m *mkvWriter) patchHeader(cuesPos int64) error {
 		off int64
 		b   []byte
 	}{
-		{m.seekOff, sh},
+		{m.segData, sh},
 		{m.durOff, binary.BigEndian.AppendUint64(nil, math.Float64bits(m.duration()))},
-		{m.segData - 8, appendSize8(nil, uint64(m.size-m.segData))},
+		{m.segData - 8, appendSize8(nil, uint64(m.size_-m.segData))},
 	}
 	for _, p := range patches {
 		if _, err := m.w.Seek(p.off, io.SeekStart); err != nil {
@@ -215,6 +253,6 @@ func (m *mkvWriter) patchHeader(cuesPos int64) error {
 			return fmt.Errorf("patch header: %w", err)
 		}
 	}
-	_, err := m.w.Seek(m.size, io.SeekStart)
+	_, err := m.w.Seek(m.size_, io.SeekStart)
 	return err
 }

@@ -9,29 +9,28 @@ import (
 
 const (
 	nameLayout = "2006-01-02-15-04-05"
-	// Ext is the file extension of finished segments.
-	Ext = ".mkv"
 	// PartialSuffix marks a segment that is still being written, or that a
 	// crash left behind.
 	PartialSuffix = ".partial"
 )
 
-var namePattern = regexp.MustCompile(`^video(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:-(\d{1,4}))?\.mkv(\.partial)?$`)
+var namePattern = regexp.MustCompile(`^video(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:-(\d{1,4}))?(\.mkv|\.mjpeg)(\.partial)?$`)
 
 // SegmentName is the file name of a finished segment starting at t:
-// videoYYYY-MM-DD-hh-mm-ss.mkv, with -N added when an earlier segment
+// videoYYYY-MM-DD-hh-mm-ss<ext>, with -N added when an earlier segment
 // started in the same second.
-func SegmentName(t time.Time, n int) string {
+func SegmentName(t time.Time, n int, ext string) string {
 	if n == 0 {
-		return "video" + t.Format(nameLayout) + Ext
+		return "video" + t.Format(nameLayout) + ext
 	}
-	return fmt.Sprintf("video%s-%d%s", t.Format(nameLayout), n, Ext)
+	return fmt.Sprintf("video%s-%d%s", t.Format(nameLayout), n, ext)
 }
 
 // ParsedName is what a segment file name says about the segment.
 type ParsedName struct {
 	Start   time.Time
 	N       int
+	Ext     string
 	Partial bool
 }
 
@@ -49,5 +48,5 @@ func ParseName(name string, loc *time.Location) (p ParsedName, ok bool) {
 	if m[2] != "" {
 		p.N, _ = strconv.Atoi(m[2])
 	}
-	return ParsedName{Start: t, N: p.N, Partial: m[3] != ""}, true
+	return ParsedName{Start: t, N: p.N, Ext: m[3], Partial: m[4] != ""}, true
 }

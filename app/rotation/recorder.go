@@ -1,80 +1,45 @@
-// Package rotation turns frames into fixed-length Matroska segment files in
-// the data directory and keeps their total size under a hard cap by
-// deleting the oldest segments first.
+// Package rotation turns frames into segment files in the data directory:
+// Matroska (or raw MJPEG) files of a configured length, written so a
+// crash loses at most the last flush interval, and kept under a hard byte
+// cap (plus count, age and free-space limits) by deleting the oldest first.
 package rotation
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log"
 	"os"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"unicam/app/capture"
 )
 
-// Errors reported by the recorder; wrapped with the file or key concerned.
-var (
-	ErrBadConfig = errors.New("bad recording setting")
-	errNoRoom    = errors.New("byte cap reached with no finished segment left to delete")
-)
-
-// Config is what the recorder needs to know.
-type Config struct {
-	// Dir is the data directory that holds the segments.
-	Dir string
-	// Segment is the length of one recording file.
-	Segment time.Duration
-	// MaxBytes caps the total size of all segments; it is never exceeded.
-	MaxBytes int64
-	// FlushInterval bounds how much video is only in memory (default 1s).
-	FlushInterval time.Duration
-	// Location names files in this time zone (default time.Local).
-	Location *time.Location
-	// Logger receives one line per segment event; nil means log.Default().
-	Logger *log.Logger
-}
-
-// minMaxBytes is the smallest cap that leaves room for a header and a
-// cluster of small frames.
-const minMaxBytes = 64 << 10
-
-// maxClusterBytes makes a cluster go to disk early when frames are large.
-const maxClusterBytes = 4 << 20
-
-// Validate names the first setting that cannot work, and what would.
-func (c *Config) Validate() error {
-	switch {
-	case c.Dir == "":
-		return fmt.Errorf("data directory: %w: empty (set -data)", ErrBadConfig)
-	case c.Segment < time.Second:
-		return fmt.Errorf("segment %v: %w: want at least 1s, e.g. 10m, 1h, 24h", c.Segment, ErrBadConfig)
-	case c.MaxBytes < minMaxBytes:
-		return fmt.Errorf("max-bytes %d: %w: want at least %d (64KiB)", c.MaxBytes, ErrBadConfig, minMaxBytes)
-	case c.FlushInterval < 0:
-		return fmt.Errorf("flush interval %v: %w: want a positive duration", c.FlushInterval, ErrBadConfig)
-	}
-	return nil
-}
+// errNoRoom means the limits leave no room even after deleting every
+// finished segment.
+var errNoRoom = errors.New("no room under the recording limits with no finished segment left to delete")
 
 // Recorder writes frames into segments. Run it from one goroutine; use
-// Catalog from any.
+// Catalog and the counters from any.
 type Recorder struct {
-	cfg  Config
-	root *os.Root
-	cat  Catalog
-	log  *log.Logger
-	seg  *openSegment
-	// Dropped counts frames lost because the cap left no room.
-	dropped int64
+	cfg    Config
+	format format
+	root   *os.Root
+	fs     FS
+	cat    Catalog
+	log    *log.Logger
+	seg    *openSegment
+	now    func() time.Time
+	// Dropped counts frames lost because no room could be made or a write
+	// failed; Failures counts segments ended by an I/O error.
+	dropped, failures atomic.Int64
+	lastErr           atomic.Pointer[string]
 }
 
 type openSegment struct {
-	f       *os.File
-	mkv     *mkvWriter
+	f       File
+	c       container
 	name    string // final name, without PartialSuffix
 	start   time.Time
 	end     time.Time
@@ -82,13 +47,16 @@ type openSegment struct {
 }
 
 // New checks cfg, opens the data directory and rebuilds the catalog from
-// it, recovering segments a crash left as .partial.
+// it, repairing segments a crash left as .partial.
 func New(cfg Config) (*Recorder, error) {
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = time.Second
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
+	}
+	if cfg.Container == "" {
+		cfg.Container = "mkv"
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -100,9 +68,12 @@ func New(cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data directory: %w", err)
 	}
-	r := &Recorder{cfg: cfg, root: root, log: cfg.Logger}
+	r := &Recorder{cfg: cfg, format: formats[cfg.Container], root: root, fs: cfg.FS, log: cfg.Logger, now: time.Now}
 	if r.log == nil {
 		r.log = log.Default()
+	}
+	if r.fs == nil {
+		r.fs = dirFS{root: root, dir: cfg.Dir}
 	}
 	if err := r.scan(); err != nil {
 		root.Close()
@@ -117,51 +88,24 @@ func (r *Recorder) Catalog() *Catalog { return &r.cat }
 // Root is the data directory, for serving segment files.
 func (r *Recorder) Root() *os.Root { return r.root }
 
-// scan rebuilds the catalog from the directory, never from a saved index.
-func (r *Recorder) scan() error {
-	entries, err := fs.ReadDir(r.root.FS(), ".")
-	if err != nil {
-		return fmt.Errorf("read data directory %s: %w", r.cfg.Dir, err)
+// Dropped is the number of frames lost to full limits or failed writes.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Failures is the number of segments ended early by an I/O error.
+func (r *Recorder) Failures() int64 { return r.failures.Load() }
+
+// LastError is the most recent recording error, or "".
+func (r *Recorder) LastError() string {
+	if p := r.lastErr.Load(); p != nil {
+		return *p
 	}
-	var segs []Segment
-	for _, e := range entries {
-		p, ok := ParseName(e.Name(), r.cfg.Location)
-		if !ok || !e.Type().IsRegular() {
-			continue
-		}
-		name := e.Name()
-		if p.Partial {
-			if name, err = r.recover(name); err != nil {
-				r.log.Printf("rotation: recover %s: %v (left as it is)", e.Name(), err)
-				continue
-			}
-		}
-		fi, err := r.root.Stat(name)
-		if err != nil {
-			return fmt.Errorf("stat segment %s: %w", name, err)
-		}
-		segs = append(segs, Segment{Name: name, Start: p.Start, Size: fi.Size()})
-	}
-	r.cat.set(segs)
-	return nil
+	return ""
 }
 
-// recover makes a segment a crash left behind a normal one. Every cluster
-// on disk was written whole and the segment size is "unknown", so the file
-// is playable as it is; only the name changes.
-func (r *Recorder) recover(partial string) (string, error) {
-	final := strings.TrimSuffix(partial, PartialSuffix)
-	if _, err := r.root.Stat(final); err == nil {
-		return "", fmt.Errorf("%s already exists", final)
-	}
-	if err := r.root.Rename(partial, final); err != nil {
-		return "", err
-	}
-	if err := r.syncDir(); err != nil {
-		return "", err
-	}
-	r.log.Printf("rotation: recovered %s after an unclean stop", final)
-	return final, nil
+func (r *Recorder) report(err error) {
+	s := err.Error()
+	r.lastErr.Store(&s)
+	r.log.Printf("rotation: %v", err)
 }
 
 // Run records frames until ctx ends or frames closes, then finishes the
@@ -178,11 +122,14 @@ func (r *Recorder) Run(ctx context.Context, frames <-chan *capture.Frame) error 
 				return r.closeSegment()
 			}
 			if err := r.write(f); err != nil {
-				r.log.Printf("rotation: %v", err)
+				r.report(err)
 			}
 		case <-tick.C:
 			if err := r.flush(); err != nil {
-				r.log.Printf("rotation: %v", err)
+				r.report(err)
+			}
+			if err := r.expire(); err != nil {
+				r.report(err)
 			}
 		}
 	}
@@ -192,45 +139,55 @@ func (r *Recorder) Run(ctx context.Context, frames <-chan *capture.Frame) error 
 func (r *Recorder) Close() error { return r.root.Close() }
 
 func (r *Recorder) write(f *capture.Frame) error {
-	if r.seg != nil && !f.Time.Before(r.seg.end) {
+	if r.seg != nil && (!f.Time.Before(r.seg.end) || r.full(len(f.JPEG))) {
 		if err := r.closeSegment(); err != nil {
 			return err
 		}
 	}
 	if r.seg == nil {
 		if err := r.openSegment(f); err != nil {
+			r.dropped.Add(1)
 			return err
 		}
 	}
-	if r.seg.mkv.needsCut(f.Time) {
+	if r.seg.c.needsCut(f.Time) {
 		if err := r.flush(); err != nil {
 			return err
 		}
 	}
-	r.seg.mkv.add(f.Time, f.JPEG)
+	r.seg.c.add(f.Time, f.JPEG)
 	r.seg.pending = append(r.seg.pending, f)
-	if r.seg.mkv.pending() >= maxClusterBytes {
+	if r.seg.c.pending() >= maxClusterBytes {
 		return r.flush()
 	}
 	return nil
 }
 
-// flush writes the pending cluster, making room under the cap first. When
-// only the open segment is left to give room, it is closed and the pending
-// frames start a new one.
+// maxClusterBytes makes a cluster go to disk early when frames are large.
+const maxClusterBytes = 4 << 20
+
+// full reports whether n more bytes would pass SegmentBytes.
+func (r *Recorder) full(n int) bool {
+	c := r.seg.c
+	return r.cfg.SegmentBytes > 0 && c.size()+c.pending()+c.reserve()+int64(n)+64 > r.cfg.SegmentBytes && c.frameCount()+int64(len(r.seg.pending)) > 0
+}
+
+// flush writes the pending frames, making room under the limits first.
+// When only the open segment is left to give room, it is closed and the
+// pending frames start a new one.
 func (r *Recorder) flush() error {
-	if r.seg == nil || r.seg.mkv.pending() == 0 {
+	if r.seg == nil || r.seg.c.pending() == 0 {
 		return nil
 	}
-	err := r.makeRoom(r.seg.mkv.pending() + r.seg.mkv.reserve())
-	if errors.Is(err, errNoRoom) && len(r.seg.pending) > 0 && r.seg.mkv.cues != nil {
+	err := r.makeRoom(r.seg.c.pending() + r.seg.c.reserve())
+	if errors.Is(err, errNoRoom) && r.seg.c.frameCount() > 0 {
 		return r.restartWithPending()
 	}
 	if err != nil {
 		r.dropPending(err)
 		return err
 	}
-	if err := r.seg.mkv.flush(); err != nil {
+	if err := r.seg.c.flush(); err != nil {
 		return r.failSegment(err)
 	}
 	r.seg.pending = r.seg.pending[:0]
@@ -238,12 +195,12 @@ func (r *Recorder) flush() error {
 	return nil
 }
 
-// restartWithPending closes the open segment without its pending cluster
-// and records those frames into a new segment.
+// restartWithPending closes the open segment without its pending frames
+// and records them into a new segment.
 func (r *Recorder) restartWithPending() error {
 	frames := r.seg.pending
 	r.seg.pending = nil
-	r.seg.mkv.hasCluster = false
+	r.seg.c.discard()
 	if err := r.closeSegment(); err != nil {
 		return err
 	}
@@ -256,38 +213,19 @@ func (r *Recorder) restartWithPending() error {
 }
 
 func (r *Recorder) dropPending(err error) {
-	r.dropped += int64(len(r.seg.pending))
+	r.dropped.Add(int64(len(r.seg.pending)))
 	r.log.Printf("rotation: dropped %d frames of %s: %v", len(r.seg.pending), r.seg.name, err)
 	r.seg.pending = r.seg.pending[:0]
-	r.seg.mkv.hasCluster = false
-}
-
-// makeRoom deletes the oldest finished segments until need more bytes fit
-// under the cap.
-func (r *Recorder) makeRoom(need int64) error {
-	for r.cat.TotalBytes()+need > r.cfg.MaxBytes {
-		old, ok := r.cat.oldestClosed()
-		if !ok {
-			return fmt.Errorf("need %d bytes under max-bytes %d: %w", need, r.cfg.MaxBytes, errNoRoom)
-		}
-		if err := r.root.Remove(old.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("delete oldest segment %s: %w", old.Name, err)
-		}
-		r.cat.remove(old.Name)
-		r.log.Printf("rotation: deleted %s (%d bytes) to stay under %d bytes", old.Name, old.Size, r.cfg.MaxBytes)
-	}
-	return nil
+	r.seg.c.discard()
 }
 
 func (r *Recorder) current() Segment {
-	return Segment{Name: r.seg.name + PartialSuffix, Start: r.seg.start.Truncate(time.Second), Size: r.seg.mkv.size, Recording: true}
+	return Segment{Name: r.seg.name + PartialSuffix, Start: r.seg.start, End: r.seg.c.end(),
+		Frames: r.seg.c.frameCount(), Size: r.seg.c.size(), Recording: true}
 }
 
-// headerRoom bounds the bytes a new segment's header takes.
-const headerRoom = 512
-
 func (r *Recorder) openSegment(f *capture.Frame) error {
-	if err := r.makeRoom(headerRoom + cueBytes + closeOverhead); err != nil {
+	if err := r.makeRoom(headerMax + cueBytes + closeOverhead); err != nil {
 		return fmt.Errorf("open segment: %w", err)
 	}
 	start := f.Time.In(r.cfg.Location)
@@ -295,27 +233,28 @@ func (r *Recorder) openSegment(f *capture.Frame) error {
 	if err != nil {
 		return err
 	}
-	m, err := newMKVWriter(file, start, f.Width, f.Height)
+	c, err := r.format.create(file, start, f.Width, f.Height)
 	if err != nil {
 		file.Close()
 		r.root.Remove(name + PartialSuffix)
 		return fmt.Errorf("write header of %s: %w", name, err)
 	}
-	r.seg = &openSegment{f: file, mkv: m, name: name, start: start, end: start.Add(r.cfg.Segment)}
+	r.seg = &openSegment{f: file, c: c, name: name, start: start,
+		end: segmentEnd(start, r.cfg.Segment, r.cfg.Align, r.cfg.Location)}
 	r.cat.add(r.current())
 	r.log.Printf("rotation: recording %s", name)
 	return nil
 }
 
 // createFree creates the .partial file for the first free name at start.
-func (r *Recorder) createFree(start time.Time) (string, *os.File, error) {
+func (r *Recorder) createFree(start time.Time) (string, File, error) {
 	for n := 0; n < 1000; n++ {
-		name := SegmentName(start, n)
+		name := SegmentName(start, n, r.format.ext)
 		if _, err := r.root.Stat(name); err == nil {
 			continue
 		}
-		f, err := r.root.OpenFile(name+PartialSuffix, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
+		f, err := r.fs.Create(name + PartialSuffix)
+		if errors.Is(err, os.ErrExist) {
 			continue
 		}
 		if err != nil {
@@ -323,51 +262,102 @@ func (r *Recorder) createFree(start time.Time) (string, *os.File, error) {
 		}
 		return name, f, nil
 	}
-	return "", nil, fmt.Errorf("create segment at %s: %w", start, fs.ErrExist)
+	return "", nil, fmt.Errorf("create segment at %s: %w", start, os.ErrExist)
 }
 
-// closeSegment finishes the open segment: cues, fsync, rename into place,
-// fsync the directory. A failure leaves the .partial for recovery.
+// closeSegment finishes the open segment: index, fsync, rename into place,
+// fsync the directory.
 func (r *Recorder) closeSegment() error {
 	s := r.seg
 	if s == nil {
 		return nil
 	}
 	if len(s.pending) > 0 {
-		if err := r.makeRoom(s.mkv.pending() + s.mkv.reserve()); err != nil {
+		if err := r.makeRoom(s.c.pending() + s.c.reserve()); err != nil {
 			r.dropPending(err)
 		}
 	}
-	if err := s.mkv.close(); err != nil {
+	if err := s.c.close(); err != nil {
 		return r.failSegment(err)
 	}
 	if err := s.f.Sync(); err != nil {
-		return r.failSegment(fmt.Errorf("fsync: %w", err))
+		return r.failSync(err)
 	}
 	if err := s.f.Close(); err != nil {
-		return r.failSegment(fmt.Errorf("close: %w", err))
+		return r.failSync(fmt.Errorf("close: %w", err))
 	}
 	if err := r.root.Rename(s.name+PartialSuffix, s.name); err != nil {
-		return r.failSegment(fmt.Errorf("rename into place: %w", err))
+		return r.failSync(fmt.Errorf("rename into place: %w", err))
 	}
 	r.seg = nil
-	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name, Start: s.start.Truncate(time.Second), Size: s.mkv.size})
+	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name, Start: s.start, End: s.c.end(), Frames: s.c.frameCount(), Size: s.c.size()})
 	if err := r.syncDir(); err != nil {
 		return fmt.Errorf("segment %s: fsync data directory: %w", s.name, err)
 	}
-	r.log.Printf("rotation: finished %s (%d frames, %d bytes)", s.name, s.mkv.frames, s.mkv.size)
+	r.log.Printf("rotation: finished %s (%d frames, %d bytes)", s.name, s.c.frameCount(), s.c.size())
 	return nil
 }
 
-// failSegment abandons the open segment after a write error. Its file stays
-// as .partial so the next start recovers what reached the disk; the error
-// is never retried into a false success.
-func (r *Recorder) failSegment(err error) error {
+// failSegment ends the open segment after a failed write: what reached
+// the file is cut back to its last complete cluster, indexed if there is
+// room, and renamed into place, so it stays playable. The next frame
+// starts a new segment.
+func (r *Recorder) failSegment(cause error) error {
 	s := r.seg
 	r.seg = nil
+	r.failures.Add(1)
+	r.dropped.Add(int64(len(s.pending)))
+	err := fmt.Errorf("segment %s ended early: %w", s.name, cause)
+	size, ferr := r.finishBroken(s)
+	if ferr != nil {
+		r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: size})
+		return fmt.Errorf("%w; left as %s for repair at the next start: %w", err, s.name+PartialSuffix, ferr)
+	}
+	seg := Segment{Name: s.name, Start: s.start, Size: size}
+	if fi, err := r.root.Stat(s.name); err == nil {
+		seg.Size = fi.Size()
+	}
+	r.cat.update(s.name+PartialSuffix, seg)
+	return err
+}
+
+// finishBroken repairs a segment whose last write failed, as a crash
+// recovery would, and renames it into place.
+func (r *Recorder) finishBroken(s *openSegment) (int64, error) {
+	defer s.f.Close()
+	size, err := s.f.Seek(0, 2)
+	if err != nil {
+		return 0, err
+	}
+	c, err := r.format.repair(s.f, size, s.start)
+	if err != nil {
+		return size, err
+	}
+	if err := c.close(); err != nil {
+		// No room for the index: the clusters alone still play.
+		if c, err = r.format.repair(s.f, size, s.start); err != nil {
+			return size, err
+		}
+	}
+	if err := s.f.Sync(); err != nil {
+		return c.size(), err
+	}
+	if err := r.root.Rename(s.name+PartialSuffix, s.name); err != nil {
+		return c.size(), err
+	}
+	return c.size(), r.syncDir()
+}
+
+// failSync reports a failed fsync: the kernel may have dropped the data,
+// so the segment is not declared finished; it stays .partial and is
+// checked by the repair at the next start. The fsync is never retried.
+func (r *Recorder) failSync(cause error) error {
+	s := r.seg
+	r.seg = nil
+	r.failures.Add(1)
 	s.f.Close()
-	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start.Truncate(time.Second), Size: s.mkv.size})
-	return fmt.Errorf("segment %s: %w", s.name, err)
+	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: s.c.size()})
+	return fmt.Errorf("segment %s: fsync failed, left as %s: %w", s.name, s.name+PartialSuffix, cause)
 }
 
 func (r *Recorder) syncDir() error {

@@ -141,8 +141,8 @@ func TestByteCapNeverExceeded(t *testing.T) {
 			t.Errorf("foreign file touched: %v", err)
 		}
 		oldest := r.Catalog().List()
-		if r.dropped != 0 {
-			t.Errorf("seed %d: %d frames dropped", seed, r.dropped)
+		if r.Dropped() != 0 {
+			t.Errorf("seed %d: %d frames dropped", seed, r.Dropped())
 		}
 		if len(oldest) < 2 {
 			t.Errorf("seed %d: %d segments kept", seed, len(oldest))
@@ -173,8 +173,8 @@ func TestCapSmallerThanASegmentCutsIt(t *testing.T) {
 	if segs[len(segs)-1].Start.Equal(t0) {
 		t.Errorf("the first segment of an hour over a 150 KiB cap was kept whole; want it cut and the oldest deleted")
 	}
-	if r.dropped != 0 {
-		t.Errorf("%d frames dropped; cutting the segment must make room", r.dropped)
+	if r.Dropped() != 0 {
+		t.Errorf("%d frames dropped; cutting the segment must make room", r.Dropped())
 	}
 	if used := dirBytes(t, dir, "video"); used > 150<<10 {
 		t.Errorf("%d bytes on disk over the cap", used)
@@ -262,7 +262,7 @@ func TestParseName(t *testing.T) {
 			t.Errorf("ParseName(%q) accepted", bad)
 		}
 	}
-	if got := SegmentName(t0, 0); got != "video2026-03-17-13-24-38.mkv" {
+	if got := SegmentName(t0, 0, ".mkv"); got != "video2026-03-17-13-24-38.mkv" {
 		t.Errorf("SegmentName = %s", got)
 	}
 }
@@ -278,7 +278,7 @@ func FuzzParseName(f *testing.F) {
 		if strings.ContainsAny(s, "/\\") {
 			t.Fatalf("accepted a path %q", s)
 		}
-		if back := SegmentName(p.Start, p.N); !strings.HasPrefix(s, strings.TrimSuffix(back, Ext)) {
+		if back := SegmentName(p.Start, p.N, p.Ext); !strings.HasPrefix(s, back) {
 			t.Fatalf("%q parsed to %+v, which names %q", s, p, back)
 		}
 	})
