@@ -110,10 +110,24 @@ func readHead(r io.ReaderAt, size int64, nameStart time.Time) (*mkvHead, error) 
 	}
 	segOff := int64(hdr) + int64(esize)
 	id, hdr, _, _, err = elemHeader(r, segOff, size)
-	if err != nil || id != idSegment {
-		return nil, fmt.Errorf("%w: no Segment", ErrNotRepairable)
+	if err != nil || id != idSegment || hdr != 12 {
+		// Close patches an 8-byte size: only our layout has one.
+		return nil, fmt.Errorf("%w: no Segment with an 8-byte size", ErrNotRepairable)
 	}
 	h := &mkvHead{segData: segOff + int64(hdr), start: nameStart, seek: map[uint32]int64{}}
+	// Close rewrites the SeekHead in place: only our layout, with its
+	// reserved space first, can be repaired.
+	reserved := int64(0)
+	for reserved < seekHeadSpace {
+		id, hdr, esize, _, err := elemHeader(r, h.segData+reserved, size)
+		if err != nil || (id != idVoid && id != idSeekHead) {
+			break
+		}
+		reserved += int64(hdr) + int64(esize)
+	}
+	if reserved != seekHeadSpace {
+		return nil, fmt.Errorf("%w: not a unicam Matroska layout", ErrNotRepairable)
+	}
 	pos := h.segData
 	for pos < size {
 		id, hdr, esize, _, err := elemHeader(r, pos, size)
