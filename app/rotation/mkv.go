@@ -54,6 +54,8 @@ const (
 	closeOverhead = 128
 	// headerMax bounds the bytes before the first cluster.
 	headerMax = 512
+	// clusterHdr is a cluster's ID (4 bytes) and 8-byte size.
+	clusterHdr = 12
 )
 
 // epoch2001 is Matroska's DateUTC origin.
@@ -118,7 +120,10 @@ func (m *mkvWriter) add(t time.Time, jpeg []byte) {
 	if !m.hasCluster {
 		m.clusterMS = ms
 		m.hasCluster = true
-		m.cluster = appendUint(m.cluster[:0], idTimestamp, uint64(ms))
+		// Room for the cluster's ID and an 8-byte size, filled in at flush,
+		// so the cluster goes out in one write without another copy.
+		m.cluster = append(m.cluster[:0], make([]byte, clusterHdr)...)
+		m.cluster = appendUint(m.cluster, idTimestamp, uint64(ms))
 	}
 	rel := ms - m.clusterMS
 	m.cluster = appendID(m.cluster, idSimpleBlock)
@@ -137,7 +142,7 @@ func (m *mkvWriter) pending() int64 {
 	if !m.hasCluster {
 		return 0
 	}
-	return int64(len(m.cluster)) + 12
+	return int64(len(m.cluster))
 }
 
 func (m *mkvWriter) reserve() int64 {
@@ -156,8 +161,9 @@ func (m *mkvWriter) flush() error {
 	if !m.hasCluster {
 		return nil
 	}
-	buf := appendSize(appendID(nil, idCluster), uint64(len(m.cluster)))
-	buf = append(buf, m.cluster...)
+	hdr := appendSize8(appendID(m.cluster[:0:0], idCluster), uint64(len(m.cluster)-clusterHdr))
+	copy(m.cluster, hdr)
+	buf := m.cluster
 	pos := m.size_ - m.segData
 	if _, err := m.w.Write(buf); err != nil {
 		return fmt.Errorf("write cluster: %w", err)

@@ -103,9 +103,14 @@ func (r *Recorder) LastError() string {
 }
 
 func (r *Recorder) report(err error) {
+	r.remember(err)
+	r.log.Printf("rotation: %v", err)
+}
+
+func (r *Recorder) remember(err error) error {
 	s := err.Error()
 	r.lastErr.Store(&s)
-	r.log.Printf("rotation: %v", err)
+	return err
 }
 
 // Run records frames until ctx ends or frames closes, then finishes the
@@ -311,14 +316,14 @@ func (r *Recorder) failSegment(cause error) error {
 	size, ferr := r.finishBroken(s)
 	if ferr != nil {
 		r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: size})
-		return fmt.Errorf("%w; left as %s for repair at the next start: %w", err, s.name+PartialSuffix, ferr)
+		return r.remember(fmt.Errorf("%w; left as %s for repair at the next start: %w", err, s.name+PartialSuffix, ferr))
 	}
 	seg := Segment{Name: s.name, Start: s.start, Size: size}
 	if fi, err := r.root.Stat(s.name); err == nil {
 		seg.Size = fi.Size()
 	}
 	r.cat.update(s.name+PartialSuffix, seg)
-	return err
+	return r.remember(err)
 }
 
 // finishBroken repairs a segment whose last write failed, as a crash
@@ -357,7 +362,7 @@ func (r *Recorder) failSync(cause error) error {
 	r.failures.Add(1)
 	s.f.Close()
 	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: s.c.size()})
-	return fmt.Errorf("segment %s: fsync failed, left as %s: %w", s.name, s.name+PartialSuffix, cause)
+	return r.remember(fmt.Errorf("segment %s: fsync failed, left as %s: %w", s.name, s.name+PartialSuffix, cause))
 }
 
 func (r *Recorder) syncDir() error {

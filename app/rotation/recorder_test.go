@@ -283,3 +283,5 @@ func FuzzParseName(f *testing.F) {
 		}
 	})
 }
+
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
