@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"unicam/app/rotation"
@@ -39,6 +40,12 @@ func New(recs Recordings, dir *os.Root, logger *log.Logger) (*Server, error) {
 	page, err := template.New("index.html").Funcs(template.FuncMap{
 		"bytes": HumanBytes,
 		"when":  func(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") },
+		"length": func(s rotation.Segment) string {
+			if d := s.Duration(); d > 0 {
+				return d.Round(time.Second).String()
+			}
+			return "–"
+		},
 	}).ParseFS(templates, "templates/index.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse page templates: %w", err)
@@ -87,12 +94,20 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "recording unreadable", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "video/x-matroska")
+	w.Header().Set("Content-Type", contentType(seg.Name))
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", downloadName(seg)))
 	if seg.Recording {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	http.ServeContent(w, r, "", fi.ModTime(), f.(readSeeker))
+}
+
+// contentType is the MIME type of a segment file by its extension.
+func contentType(name string) string {
+	if strings.HasSuffix(strings.TrimSuffix(name, rotation.PartialSuffix), ".mjpeg") {
+		return "video/x-motion-jpeg"
+	}
+	return "video/x-matroska"
 }
 
 type readSeeker interface {
@@ -103,10 +118,7 @@ type readSeeker interface {
 // downloadName is the name a browser saves: a recording still being
 // written is saved as the .mkv it will become.
 func downloadName(s rotation.Segment) string {
-	if s.Recording {
-		return s.Name[:len(s.Name)-len(rotation.PartialSuffix)]
-	}
-	return s.Name
+	return strings.TrimSuffix(s.Name, rotation.PartialSuffix)
 }
 
 // HumanBytes formats n in binary units, as the list shows sizes.

@@ -32,10 +32,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	rec, err := rotation.New(rotation.Config{
-		Dir: cfg.Data, Segment: cfg.Segment, MaxBytes: int64(cfg.MaxBytes),
-		FlushInterval: cfg.Flush, Logger: logger,
-	})
+	rcfg, err := rotationConfig(cfg, logger)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	rec, err := rotation.New(rcfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -84,4 +85,21 @@ func serve(ctx context.Context, src capture.Source, rec *rotation.Recorder, srv 
 	err := g.Wait()
 	logger.Printf("camera: stopped")
 	return err
+}
+
+// rotationConfig turns the recording flags into the recorder's config.
+func rotationConfig(c *config, logger *log.Logger) (rotation.Config, error) {
+	loc, err := time.LoadLocation(c.Storage.TimeZone)
+	if err != nil {
+		return rotation.Config{}, fmt.Errorf("-timezone %q: %w (want Local, UTC or a name such as Europe/Bucharest)", c.Storage.TimeZone, err)
+	}
+	free, err := rotation.ParseSpace(c.Storage.MinFree)
+	if err != nil {
+		return rotation.Config{}, fmt.Errorf("-min-free: %w", err)
+	}
+	return rotation.Config{
+		Dir: c.Data, Container: c.Storage.Container, Segment: c.Segment, Align: c.Storage.Align,
+		SegmentBytes: int64(c.Storage.SegmentBytes), MaxBytes: int64(c.MaxBytes), MaxSegments: c.Storage.MaxSegments,
+		MaxAge: c.Storage.MaxAge, MinFree: free, FlushInterval: c.Flush, Location: loc, Logger: logger,
+	}, nil
 }

@@ -19,31 +19,9 @@ import (
 	"time"
 )
 
-func TestParseBytes(t *testing.T) {
-	for in, want := range map[string]int64{"0": 0, "1048576": 1 << 20, "800MiB": 800 << 20, "2G": 2 << 30, "5 KB": 5000, "7B": 7} {
-		if got, err := ParseBytes(in); err != nil || got != want {
-			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "-1", "1.5G", "lots", "9999999999T"} {
-		if _, err := ParseBytes(bad); err == nil {
-			t.Errorf("ParseBytes(%q) accepted", bad)
-		}
-	}
-}
-
-func FuzzParseBytes(f *testing.F) {
-	f.Add("800MiB")
-	f.Add("2G")
-	f.Fuzz(func(t *testing.T, s string) {
-		if n, err := ParseBytes(s); err == nil && n < 0 {
-			t.Fatalf("ParseBytes(%q) = %d", s, n)
-		}
-	})
-}
-
 func TestBadFlagsAreUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"-source", "webcam9"}, {"-segment", "0s"}, {"-max-bytes", "lots"}, {"-fps", "0"}, {"stray"}} {
+	for _, args := range [][]string{{"-source", "webcam9"}, {"-segment", "0s"}, {"-max-bytes", "lots"}, {"-fps", "0"}, {"stray"},
+		{"-container", "avi2"}, {"-timezone", "Mars/Olympus"}, {"-min-free", "120%"}, {"-align", "-segment", "7m"}} {
 		err := run(context.Background(), append(args, "-data", t.TempDir()), io.Discard)
 		if !errors.Is(err, ErrUsage) || exitCode(err) != 2 {
 			t.Errorf("run(%q) = %v, want a usage error", args, err)

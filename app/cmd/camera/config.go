@@ -5,10 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
-	"strings"
 	"time"
+	"unicam/app/rotation"
 )
 
 // ErrUsage marks bad command-line input; the exit code is 2 for it.
@@ -27,6 +26,18 @@ type config struct {
 	MaxBytes byteSize
 	Flush    time.Duration
 	Camera   cameraConfig
+	Storage  storageConfig
+}
+
+// storageConfig holds the recording format and retention settings.
+type storageConfig struct {
+	Container    string
+	Align        bool
+	TimeZone     string
+	SegmentBytes byteSize
+	MaxSegments  int
+	MaxAge       time.Duration
+	MinFree      string
 }
 
 // cameraConfig holds the settings of real cameras.
@@ -45,42 +56,12 @@ type byteSize int64
 func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
 
 func (b *byteSize) Set(s string) error {
-	n, err := ParseBytes(s)
+	n, err := rotation.ParseBytes(s)
 	if err != nil {
 		return err
 	}
 	*b = byteSize(n)
 	return nil
-}
-
-var byteUnits = []struct {
-	suffix string
-	mult   int64
-}{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
-	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40},
-	{"B", 1},
-}
-
-// ParseBytes reads a size: a whole number with an optional unit (B, K, M,
-// G, T; KiB..TiB are powers of 1024, KB..TB of 1000; K, M, G, T mean KiB..TiB).
-func ParseBytes(s string) (int64, error) {
-	num, mult := strings.TrimSpace(s), int64(1)
-	for _, u := range byteUnits {
-		if strings.HasSuffix(num, u.suffix) {
-			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("size %q: want a whole number with an optional unit, e.g. 800MiB or 2G", s)
-	}
-	if n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("size %q: too large", s)
-	}
-	return n * mult, nil
 }
 
 // parseFlags turns args into a config; errors wrap ErrUsage.
@@ -107,6 +88,13 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.DurationVar(&c.Segment, "segment", time.Hour, "length of one recording file, e.g. 10m, 1h, 24h")
 	fs.Var(&c.MaxBytes, "max-bytes", "cap on the total size of recordings; the oldest are deleted first (e.g. 800MiB, 20G)")
 	fs.DurationVar(&c.Flush, "flush", time.Second, "longest time video stays only in memory")
+	fs.StringVar(&c.Storage.Container, "container", "mkv", "recording format: mkv (Matroska, timestamps, index) or mjpeg (raw, as Rump Camera)")
+	fs.BoolVar(&c.Storage.Align, "align", false, "start segments on the clock: hourly files on the hour, daily at midnight")
+	fs.StringVar(&c.Storage.TimeZone, "timezone", "Local", "time zone of file names and -align, e.g. Europe/Bucharest")
+	fs.Var(&c.Storage.SegmentBytes, "segment-bytes", "also close a segment at this size (0: no limit)")
+	fs.IntVar(&c.Storage.MaxSegments, "max-segments", 0, "keep at most this many recordings (0: no limit)")
+	fs.DurationVar(&c.Storage.MaxAge, "max-age", 0, "delete recordings older than this, e.g. 720h (0: keep)")
+	fs.StringVar(&c.Storage.MinFree, "min-free", "0", "keep this much of the disk free, counting other files: a size (2GiB) or a percentage (10%)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
