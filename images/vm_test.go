@@ -76,8 +76,15 @@ type guest struct {
 	disk    string
 }
 
-// boot starts the image with a fresh data disk and extra kernel arguments.
+// boot starts the image with a fresh 256 MiB data disk and extra kernel
+// arguments.
 func boot(t *testing.T, dir string, extra ...string) *guest {
+	t.Helper()
+	return bootDisk(t, dir, "256M", extra...)
+}
+
+// bootDisk is boot with a data disk of the given mke2fs size.
+func bootDisk(t *testing.T, dir, diskSize string, extra ...string) *guest {
 	t.Helper()
 	m, err := bake.ReadManifest(dir)
 	if err != nil {
@@ -85,7 +92,7 @@ func boot(t *testing.T, dir string, extra ...string) *guest {
 	}
 	tmp := t.TempDir()
 	g := &guest{t: t, console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
-	if err := datadisk.Create(context.Background(), g.disk, "256M"); err != nil {
+	if err := datadisk.Create(context.Background(), g.disk, diskSize); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)

@@ -337,3 +337,50 @@ func ReadCues(r io.ReaderAt, size int64) (cues []CuePoint, segData int64, err er
 	})
 	return cues, h.segData, err
 }
+
+// ReadFrames calls fn for each frame of a finished Matroska segment from
+// fromMS on (ms from the segment start), in order, until fn returns false.
+// It jumps to the right cluster through the Cues, so starting anywhere in
+// a 24-hour segment reads one cluster, not the file.
+func ReadFrames(r io.ReaderAt, size, fromMS int64, fn func(ms int64, jpeg []byte) bool) error {
+	cues, segData, err := ReadCues(r, size)
+	if err != nil {
+		return err
+	}
+	i := 0
+	for i+1 < len(cues) && cues[i+1].MS <= fromMS {
+		i++
+	}
+	if len(cues) == 0 {
+		return nil
+	}
+	for pos := segData + cues[i].Pos; pos < size; {
+		id, hdr, csize, _, err := elemHeader(r, pos, size)
+		if err != nil || id != idCluster || csize > maxClusterRead {
+			return nil
+		}
+		b := make([]byte, csize)
+		if _, err := r.ReadAt(b, pos+int64(hdr)); err != nil {
+			return err
+		}
+		more := true
+		var ms int64
+		children(b, 0, func(id uint32, p []byte, _ int64) {
+			switch {
+			case !more:
+			case id == idTimestamp:
+				ms = int64(beUint(p))
+			case id == idSimpleBlock && len(p) >= 4:
+				t := ms + int64(int16(binary.BigEndian.Uint16(p[1:3])))
+				if t >= fromMS {
+					more = fn(t, p[4:])
+				}
+			}
+		})
+		if !more {
+			return nil
+		}
+		pos += int64(hdr) + int64(csize)
+	}
+	return nil
+}

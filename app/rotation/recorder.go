@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"unicam/app/capture"
@@ -314,6 +315,15 @@ func (r *Recorder) failSegment(cause error) error {
 	r.dropped.Add(int64(len(s.pending)))
 	err := fmt.Errorf("segment %s ended early: %w", s.name, cause)
 	size, ferr := r.finishBroken(s)
+	if errors.Is(cause, syscall.ENOSPC) {
+		// The disk filled below our limits (other files, or limits larger
+		// than the disk): make room the only way we may, oldest first.
+		if old, ok := r.cat.oldestClosed(); ok {
+			if derr := r.delete(old, "a full disk"); derr != nil {
+				r.log.Printf("rotation: %v", derr)
+			}
+		}
+	}
 	if ferr != nil {
 		r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: size})
 		return r.remember(fmt.Errorf("%w; left as %s for repair at the next start: %w", err, s.name+PartialSuffix, ferr))

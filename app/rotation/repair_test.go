@@ -199,3 +199,25 @@ func (m *memFile) Truncate(n int64) error {
 }
 func (m *memFile) Sync() error  { return nil }
 func (m *memFile) Close() error { return nil }
+
+func TestReadFramesSeeks(t *testing.T) {
+	r := newRecorder(t, Config{Segment: time.Hour, MaxBytes: 1 << 30})
+	feed(t, r, 600, 10) // 60 s, a cluster per second
+	seg := r.Catalog().List()[0]
+	f, err := os.Open(filepath.Join(r.cfg.Dir, seg.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []int64
+	err = ReadFrames(f, seg.Size, 42_350, func(ms int64, jpeg []byte) bool {
+		if len(jpeg) < 100 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 {
+			t.Errorf("frame at %d ms is not a JPEG", ms)
+		}
+		got = append(got, ms)
+		return len(got) < 3
+	})
+	if err != nil || len(got) != 3 || got[0] != 42_400 || got[2] != 42_600 {
+		t.Errorf("ReadFrames from 42.35 s = %v, %v; want 42400, 42500, 42600", got, err)
+	}
+}

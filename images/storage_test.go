@@ -1,0 +1,56 @@
+package images
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFullDataDisk records onto a 6 MiB data disk with a byte cap larger
+// than the disk, so the kernel's ENOSPC is what stops writes: the segment
+// being written ends cleanly, the oldest is deleted, recording goes on,
+// every finished recording plays, and the filesystem stays clean.
+func TestFullDataDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	g := bootDisk(t, bakedImage(t, "qemu"), "6M", "unicam.max-bytes=1G", "unicam.segment=4s", "unicam.fps=10", "unicam.quality=95")
+	full := regexp.MustCompile(`ended early: .*no space left on device`)
+	g.waitFor("a write refused with ENOSPC", 150*time.Second, func() bool { return full.MatchString(g.consoleText()) })
+	at := strings.Count(g.consoleText(), "rotation: finished")
+	g.waitFor("recording going on after the disk filled", 60*time.Second, func() bool {
+		return strings.Count(g.consoleText(), "rotation: finished") >= at+2
+	})
+	con := g.consoleText()
+	if !strings.Contains(con, "for a full disk") {
+		t.Errorf("no segment deleted to make room on the full disk")
+	}
+	var page string
+	g.waitFor("list", 10*time.Second, func() bool {
+		_, b, err := g.get("/")
+		page = string(b)
+		return err == nil
+	})
+	names := finishedLink.FindAllStringSubmatch(page, -1)
+	if len(names) < 2 {
+		t.Fatalf("%d finished recordings listed", len(names))
+	}
+	for _, m := range names[len(names)-2:] {
+		code, body, err := g.get("/recordings/" + m[1])
+		if err != nil || code != 200 {
+			t.Fatalf("download %s: %d %v", m[1], code, err)
+		}
+		file := filepath.Join(t.TempDir(), m[1])
+		os.WriteFile(file, body, 0o644)
+		if p := ffprobe(t, file); !strings.HasPrefix(p, "mjpeg,") || p == "mjpeg,0" {
+			t.Errorf("%s after the disk filled: ffprobe %q", m[1], p)
+		}
+	}
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	e2fsck(t, g.disk)
+}
