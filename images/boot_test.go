@@ -29,6 +29,12 @@ func TestBootRecordServePowerdown(t *testing.T) {
 		return err == nil && code == 200 && finishedLink.MatchString(page)
 	})
 	name := finishedLink.FindStringSubmatch(page)[1]
+	if code, _, _ := g.getAs("/recordings/"+name, "", ""); code != 401 {
+		t.Errorf("download without credentials = %d, want 401", code)
+	}
+	if strings.Contains(g.consoleText(), guestPassword) {
+		t.Error("the web password appears on the console")
+	}
 	code, body, err := g.get("/recordings/" + name)
 	if err != nil || code != 200 {
 		t.Fatalf("download %s: %d %v", name, code, err)

@@ -99,7 +99,7 @@ func bootDisk(t *testing.T, dir, diskSize string, extra ...string) *guest {
 	g.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := qemu.Config{
 		Kernel: filepath.Join(dir, bake.KernelFile), Initrd: filepath.Join(dir, bake.InitramfsFile),
-		Cmdline:   strings.Join(append([]string{m.Cmdline}, extra...), " "),
+		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
 		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console,
@@ -148,10 +148,25 @@ func (g *guest) waitFor(what string, limit time.Duration, cond func() bool) {
 	}
 }
 
-// get fetches a path from the guest's web interface.
+// guestPassword is the web password the tests boot guests with.
+const guestPassword = "e2e-password-7f3a"
+
+// get fetches a path from the guest's web interface, logged in.
 func (g *guest) get(path string) (int, []byte, error) {
+	return g.getAs(path, "admin", guestPassword)
+}
+
+// getAs fetches a path with the given Basic credentials ("" for none).
+func (g *guest) getAs(path, user, pass string) (int, []byte, error) {
 	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(g.url + path)
+	req, err := http.NewRequest("GET", g.url+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

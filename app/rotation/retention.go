@@ -80,3 +80,19 @@ func (r *Recorder) delete(s Segment, reason string) error {
 	r.log.Printf("rotation: deleted %s (%d bytes) for %s", s.Name, s.Size, reason)
 	return nil
 }
+
+// Delete removes a finished recording at a user's request. It is safe to
+// call while Run records; the segment being written cannot be deleted.
+func (r *Recorder) Delete(name string) error {
+	s, ok := r.cat.Lookup(name)
+	if !ok {
+		return fmt.Errorf("recording %s: %w", name, fs.ErrNotExist)
+	}
+	if s.Recording {
+		return fmt.Errorf("recording %s is being written", name)
+	}
+	return r.delete(s, "a user's request")
+}
+
+// Free reports the data filesystem's available and total bytes.
+func (r *Recorder) Free() (avail, total uint64, err error) { return r.fs.Free() }

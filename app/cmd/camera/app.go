@@ -41,20 +41,24 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	defer rec.Close()
-	srv, err := web.New(rec.Catalog(), rec.Root(), logger)
+	hub := capture.NewHub()
+	srv, err := newWeb(cfg, src, hub, rec, logger)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	ln, err := listen(cfg, logger)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	scheme := "http"
+	if cfg.Web.TLS == "on" {
+		scheme = "https"
 	}
-	logger.Printf("camera: %s recording into %s, web interface on http://%s/", src.Name(), cfg.Data, ln.Addr())
-	return serve(ctx, src, rec, srv, ln, logger)
+	logger.Printf("camera: %s recording into %s, web interface on %s://%s/", src.Name(), cfg.Data, scheme, ln.Addr())
+	return serve(ctx, src, hub, rec, srv, ln, logger)
 }
 
-func serve(ctx context.Context, src capture.Source, rec *rotation.Recorder, srv *web.Server, ln net.Listener, logger *log.Logger) error {
-	hub := capture.NewHub()
+func serve(ctx context.Context, src capture.Source, hub *capture.Hub, rec *rotation.Recorder, srv *web.Server, ln net.Listener, logger *log.Logger) error {
 	sub := hub.Subscribe(recorderBuffer)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 	srcCtx, stopSource := context.WithCancel(ctx)

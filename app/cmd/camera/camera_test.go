@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,15 +42,18 @@ func TestRunRecordsAndServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-data", dir, "-listen", addr, "-fps", "20", "-width", "160", "-height", "120", "-segment", "1s"}, io.Discard)
+		done <- run(ctx, []string{"-data", dir, "-listen", addr, "-fps", "20", "-width", "160", "-height", "120", "-segment", "1s",
+			"-password", "correct horse"}, io.Discard)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/")
+		req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+		req.SetBasicAuth("admin", "correct horse")
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if strings.Contains(string(b), `.mkv" download`) {
+			if strings.Contains(string(b), `.mkv" download`) && resp.StatusCode == 200 {
 				break
 			}
 		}
@@ -128,4 +132,32 @@ func frameJPEG(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestGeneratedPasswordShownOnceStoredHashed starts the app without a
+// password: one is generated, printed once, stored as a bcrypt hash, and
+// the next start prints nothing and accepts the same password.
+func TestGeneratedPasswordShownOnceStoredHashed(t *testing.T) {
+	dir := t.TempDir()
+	start := func() string {
+		var logs bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		if err := run(ctx, []string{"-data", dir, "-listen", "127.0.0.1:0"}, &logs); err != nil {
+			t.Fatal(err)
+		}
+		return logs.String()
+	}
+	first := start()
+	m := regexp.MustCompile(`log in as "admin" with password (\S+) `).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("no generated password on the console:\n%s", first)
+	}
+	stored, err := os.ReadFile(filepath.Join(dir, ".unicam", "web-password.bcrypt"))
+	if err != nil || !strings.HasPrefix(string(stored), "$2") || strings.Contains(string(stored), m[1]) {
+		t.Fatalf("stored %q, %v; want a bcrypt hash, not the password", stored, err)
+	}
+	if second := start(); strings.Contains(second, m[1]) || strings.Contains(second, "log in as") {
+		t.Errorf("password shown again on the second start:\n%s", second)
+	}
 }

@@ -27,6 +27,15 @@ type config struct {
 	Flush    time.Duration
 	Camera   cameraConfig
 	Storage  storageConfig
+	Web      webConfig
+}
+
+// webConfig holds the web interface's login and transport settings.
+type webConfig struct {
+	User, Password, PasswordFile, PasswordHash string
+	TLS, TLSDir                                string
+	MaxViewers                                 int
+	BootJSON                                   string
 }
 
 // storageConfig holds the recording format and retention settings.
@@ -95,6 +104,14 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.IntVar(&c.Storage.MaxSegments, "max-segments", 0, "keep at most this many recordings (0: no limit)")
 	fs.DurationVar(&c.Storage.MaxAge, "max-age", 0, "delete recordings older than this, e.g. 720h (0: keep)")
 	fs.StringVar(&c.Storage.MinFree, "min-free", "0", "keep this much of the disk free, counting other files: a size (2GiB) or a percentage (10%)")
+	fs.StringVar(&c.Web.User, "user", "admin", "web interface user name")
+	fs.StringVar(&c.Web.Password, "password", "", "web password (at least 8 characters); unset: generated at first start, stored hashed in the data directory and printed once")
+	fs.StringVar(&c.Web.PasswordFile, "password-file", "", "file holding the web password")
+	fs.StringVar(&c.Web.PasswordHash, "password-hash", "", "bcrypt hash of the web password (htpasswd -nB)")
+	fs.StringVar(&c.Web.TLS, "tls", "off", "HTTPS: off, or on (cert.pem and key.pem from -tls-dir, else a generated self-signed pair)")
+	fs.StringVar(&c.Web.TLSDir, "tls-dir", "", "folder of cert.pem and key.pem (default: <data>/.unicam/tls)")
+	fs.IntVar(&c.Web.MaxViewers, "max-viewers", 10, "most live viewers at once")
+	fs.StringVar(&c.Web.BootJSON, "boot-json", "/run/unicam/boot.json", "boot timings the runtime wrote, shown on the status page")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"unicam/app/capture"
+)
+
+// Status is what the status page, /api/status and /metrics show. The app
+// assembles it; the web server adds the viewer count.
+type Status struct {
+	Version   string          `json:"version"`
+	Started   time.Time       `json:"started"`
+	Uptime    string          `json:"uptime"`
+	Camera    capture.Status  `json:"camera"`
+	Recording RecordingStatus `json:"recording"`
+	Disk      DiskStatus      `json:"disk"`
+	Retention []Setting       `json:"retention"`
+	// Boot holds the runtime's boot-step timings, when it wrote them.
+	Boot    []BootStep `json:"boot,omitempty"`
+	Viewers int64      `json:"live_viewers"`
+}
+
+// RecordingStatus is the recorder's side.
+type RecordingStatus struct {
+	Current   string `json:"current,omitempty"`
+	Segments  int    `json:"segments"`
+	Bytes     int64  `json:"bytes"`
+	Dropped   int64  `json:"dropped_frames"`
+	Failures  int64  `json:"failed_segments"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// DiskStatus is the data filesystem.
+type DiskStatus struct {
+	Path  string `json:"path"`
+	Free  uint64 `json:"free"`
+	Total uint64 `json:"total"`
+}
+
+// Setting is one named setting shown on the status page.
+type Setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// BootStep is one step of the runtime's boot, as /run/unicam/boot.json
+// records it.
+type BootStep struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+	Err      string        `json:"error,omitempty"`
+}
+
+func (s *Server) status() Status {
+	st := s.opt.Status()
+	st.Viewers = s.viewers.Load()
+	if !st.Started.IsZero() {
+		st.Uptime = time.Since(st.Started).Round(time.Second).String()
+	}
+	return st
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, "status", map[string]any{"Title": "Status", "S": s.status()})
+}
+
+func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, s.status())
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// metrics writes the Prometheus text exposition format.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	st := s.status()
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	var b strings.Builder
+	metric := func(name, kind, help string, v float64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %g\n", name, help, name, kind, name, v)
+	}
+	streaming := 0.0
+	if st.Camera.State == capture.StateStreaming {
+		streaming = 1
+	}
+	metric("unicam_camera_streaming", "gauge", "1 while the camera delivers frames.", streaming)
+	metric("unicam_camera_fps", "gauge", "Frames per second from the camera.", st.Camera.FPS)
+	metric("unicam_camera_frames_total", "counter", "Frames received from the camera.", float64(st.Camera.Frames))
+	metric("unicam_camera_bytes_total", "counter", "Bytes of frames received from the camera.", float64(st.Camera.Bytes))
+	metric("unicam_camera_dropped_frames_total", "counter", "Frames the camera source dropped (oversized, broken).", float64(st.Camera.Dropped))
+	metric("unicam_recording_segments", "gauge", "Recordings on disk.", float64(st.Recording.Segments))
+	metric("unicam_recording_bytes", "gauge", "Bytes of recordings on disk.", float64(st.Recording.Bytes))
+	metric("unicam_recording_dropped_frames_total", "counter", "Frames the recorder could not write.", float64(st.Recording.Dropped))
+	metric("unicam_recording_failed_segments_total", "counter", "Segments ended early by an I/O error.", float64(st.Recording.Failures))
+	metric("unicam_disk_free_bytes", "gauge", "Free bytes on the data filesystem.", float64(st.Disk.Free))
+	metric("unicam_disk_size_bytes", "gauge", "Size of the data filesystem.", float64(st.Disk.Total))
+	metric("unicam_live_viewers", "gauge", "Live streams being served.", float64(st.Viewers))
+	if !st.Started.IsZero() {
+		metric("unicam_uptime_seconds", "gauge", "Seconds since the app started.", time.Since(st.Started).Seconds())
+	}
+	w.Write([]byte(b.String()))
+}
