@@ -13,6 +13,12 @@ CAMERA    ?=
 ifneq ($(CAMERA),)
 APPEND    += unicam.source=$(CAMERA)
 endif
+# The web password. Unset: the appliance generates one at first start,
+# stores it hashed on the data disk and prints it once on the console.
+PASSWORD  ?=
+ifneq ($(PASSWORD),)
+APPEND    += unicam.password=$(PASSWORD)
+endif
 export GOFLAGS ?= -mod=readonly
 
 .PHONY: all deps image disk launcher run test unit e2e vet bench clean dry-run

@@ -10,6 +10,7 @@ packages=(
   dpkg              # dpkg-deb unpacks the kernel package
   ffmpeg            # ffprobe checks recordings in tests
   ca-certificates   # the Go module proxy over HTTPS
+  chromium          # the web UI tested in a real browser (headless)
 )
 
 missing=()
