@@ -21,8 +21,17 @@ type Status struct {
 	Disk      DiskStatus      `json:"disk"`
 	Retention []Setting       `json:"retention"`
 	// Boot holds the runtime's boot-step timings, when it wrote them.
-	Boot    []BootStep `json:"boot,omitempty"`
-	Viewers int64      `json:"live_viewers"`
+	Boot []BootStep `json:"boot,omitempty"`
+	// App is the runtime supervisor's record of app restarts.
+	App     AppStatus `json:"app"`
+	Viewers int64     `json:"live_viewers"`
+}
+
+// AppStatus is how often the runtime restarted the app, and why last.
+type AppStatus struct {
+	Restarts int       `json:"restarts"`
+	LastExit string    `json:"last_exit,omitempty"`
+	LastAt   time.Time `json:"last_exit_at,omitzero"`
 }
 
 // RecordingStatus is the recorder's side.
@@ -104,6 +113,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	metric("unicam_disk_free_bytes", "gauge", "Free bytes on the data filesystem.", float64(st.Disk.Free))
 	metric("unicam_disk_size_bytes", "gauge", "Size of the data filesystem.", float64(st.Disk.Total))
 	metric("unicam_live_viewers", "gauge", "Live streams being served.", float64(st.Viewers))
+	metric("unicam_app_restarts_total", "counter", "Times the runtime restarted the app.", float64(st.App.Restarts))
 	if !st.Started.IsZero() {
 		metric("unicam_uptime_seconds", "gauge", "Seconds since the app started.", time.Since(st.Started).Seconds())
 	}

@@ -4,9 +4,11 @@ package supervise
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -23,6 +25,8 @@ type Supervisor struct {
 	// doubles after each quick exit and resets after a run of StableAfter.
 	MinBackoff, MaxBackoff, StableAfter time.Duration
 	Logf                                func(format string, args ...any)
+	// StatusFile, when set, receives Status as JSON after every exit.
+	StatusFile string
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -30,6 +34,7 @@ type Supervisor struct {
 	stopping bool
 	stopped  chan struct{}
 	once     sync.Once
+	status   Status
 }
 
 func (s *Supervisor) init() {
@@ -49,6 +54,7 @@ func (s *Supervisor) Run(ctx context.Context) {
 		if time.Since(started) >= s.StableAfter {
 			backoff = s.MinBackoff
 		}
+		s.recordExit(err)
 		s.Logf("supervise: %s exited (%v); restarting in %v", s.Path, err, backoff)
 		select {
 		case <-ctx.Done():
@@ -112,4 +118,36 @@ func (s *Supervisor) Stop(grace time.Duration) (clean bool) {
 		<-exited
 		return false
 	}
+}
+
+// Status is the supervisor's record of the app, for the status page.
+type Status struct {
+	Restarts int       `json:"restarts"`
+	LastExit string    `json:"last_exit,omitempty"`
+	LastAt   time.Time `json:"last_exit_at,omitzero"`
+}
+
+func (s *Supervisor) recordExit(err error) {
+	s.mu.Lock()
+	s.status.Restarts++
+	s.status.LastExit = fmt.Sprint(err)
+	s.status.LastAt = time.Now()
+	st := s.status
+	s.mu.Unlock()
+	if s.StatusFile == "" {
+		return
+	}
+	if b, err := json.Marshal(st); err == nil {
+		tmp := s.StatusFile + ".tmp"
+		if os.WriteFile(tmp, b, 0o644) == nil {
+			os.Rename(tmp, s.StatusFile)
+		}
+	}
+}
+
+// Status returns the restart count and the last exit.
+func (s *Supervisor) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
 }

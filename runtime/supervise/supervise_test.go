@@ -31,10 +31,11 @@ func TestRestartsWithBackoff(t *testing.T) {
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "runs")
 	var lb logBuf
+	status := filepath.Join(dir, "supervisor.json")
 	s := &Supervisor{
 		Path: "/bin/sh", Args: []string{"-c", "echo x >> " + marker + "; exit 3"},
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, StableAfter: time.Hour,
-		Logf: lb.Logf,
+		Logf: lb.Logf, StatusFile: status,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -47,6 +48,11 @@ func TestRestartsWithBackoff(t *testing.T) {
 	b, _ := os.ReadFile(marker)
 	if runs := strings.Count(string(b), "x"); runs < 4 {
 		t.Errorf("app ran %d times, want at least 4 restarts", runs)
+	}
+	st := s.Status()
+	js, _ := os.ReadFile(status)
+	if st.Restarts < 4 || st.LastExit != "exit status 3" || !strings.Contains(string(js), `"last_exit":"exit status 3"`) {
+		t.Errorf("status %+v, file %s", st, js)
 	}
 }
 

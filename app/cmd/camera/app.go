@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -23,6 +24,10 @@ const recorderBuffer = 64
 
 // run wires source → hub → recorder and web, until ctx ends.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == CheckEachFlag {
+		checkEach(args[1:], os.Stdout)
+		return nil
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -55,10 +60,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		scheme = "https"
 	}
 	logger.Printf("camera: %s recording into %s, web interface on %s://%s/", src.Name(), cfg.Data, scheme, ln.Addr())
-	return serve(ctx, src, hub, rec, srv, ln, logger)
+	return serve(ctx, cfg, src, hub, rec, srv, ln, logger)
 }
 
-func serve(ctx context.Context, src capture.Source, hub *capture.Hub, rec *rotation.Recorder, srv *web.Server, ln net.Listener, logger *log.Logger) error {
+func serve(ctx context.Context, cfg *config, src capture.Source, hub *capture.Hub, rec *rotation.Recorder, srv *web.Server, ln net.Listener, logger *log.Logger) error {
 	sub := hub.Subscribe(recorderBuffer)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 	srcCtx, stopSource := context.WithCancel(ctx)
@@ -69,6 +74,12 @@ func serve(ctx context.Context, src capture.Source, hub *capture.Hub, rec *rotat
 		return src.Run(srcCtx, hub.Publish)
 	})
 	g.Go(func() error {
+		if cfg.Web.RecordingDisabled != "" {
+			logger.Printf("camera: recording disabled: %s", cfg.Web.RecordingDisabled)
+			for range sub.C {
+			}
+			return nil
+		}
 		// The recorder drains until the source stops, so the last frames
 		// land in the segment it finishes.
 		return rec.Run(context.Background(), sub.C)
@@ -80,6 +91,17 @@ func serve(ctx context.Context, src capture.Source, hub *capture.Hub, rec *rotat
 		}
 		return nil
 	})
+	if d := cfg.Web.ExitAfter; d > 0 {
+		g.Go(func() error {
+			select {
+			case <-srcCtx.Done():
+				return nil
+			case <-time.After(d):
+				stopSource()
+				return fmt.Errorf("exit-after %v: test hook", d)
+			}
+		})
+	}
 	g.Go(func() error {
 		<-srcCtx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -161,3 +161,22 @@ func TestGeneratedPasswordShownOnceStoredHashed(t *testing.T) {
 		t.Errorf("password shown again on the second start:\n%s", second)
 	}
 }
+
+func TestCheckEachNamesOnlyBadKeys(t *testing.T) {
+	var out bytes.Buffer
+	checkEach([]string{"-fps=10", "-segment=banana", "-colour=red", "-container=avi2", "-password=short", "-max-bytes=20G"}, &out)
+	got := out.String()
+	for _, bad := range []string{"segment\t", "colour\tusage: flag provided but not defined", "container\t", "password\t"} {
+		if !strings.Contains(got, bad) {
+			t.Errorf("check-each output lacks %q:\n%s", bad, got)
+		}
+	}
+	for _, good := range []string{"fps\t", "max-bytes\t"} {
+		if strings.Contains(got, good) {
+			t.Errorf("good key reported: %q\n%s", good, got)
+		}
+	}
+	if strings.Contains(got, "short") && strings.Contains(got, "password\tshort") {
+		t.Errorf("password value printed:\n%s", got)
+	}
+}

@@ -35,7 +35,13 @@ type webConfig struct {
 	User, Password, PasswordFile, PasswordHash string
 	TLS, TLSDir                                string
 	MaxViewers                                 int
-	BootJSON                                   string
+	BootJSON, SupervisorJSON                   string
+	// RecordingDisabled, when set, is why nothing is recorded (the
+	// runtime found no data disk); live view and status still work.
+	RecordingDisabled string
+	// ExitAfter is a test hook: stop cleanly and exit 1 after this long,
+	// as a crash would, so tests see the runtime restart the app.
+	ExitAfter time.Duration
 }
 
 // storageConfig holds the recording format and retention settings.
@@ -112,6 +118,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.Web.TLSDir, "tls-dir", "", "folder of cert.pem and key.pem (default: <data>/.unicam/tls)")
 	fs.IntVar(&c.Web.MaxViewers, "max-viewers", 10, "most live viewers at once")
 	fs.StringVar(&c.Web.BootJSON, "boot-json", "/run/unicam/boot.json", "boot timings the runtime wrote, shown on the status page")
+	fs.StringVar(&c.Web.SupervisorJSON, "supervisor-json", "/run/unicam/supervisor.json", "restart record the runtime wrote, shown on the status page")
+	fs.DurationVar(&c.Web.ExitAfter, "exit-after", 0, "test hook: finish the open recording and exit with status 1 after this long")
+	fs.StringVar(&c.Web.RecordingDisabled, "recording-disabled", "", "do not record, for this reason (shown on the status page); live view still works")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}

@@ -92,6 +92,9 @@ func statusFunc(c *config, src capture.Source, rec *rotation.Recorder) func() we
 		cat := rec.Catalog()
 		st.Recording = web.RecordingStatus{Segments: cat.Len(), Bytes: cat.TotalBytes(), Dropped: rec.Dropped(),
 			Failures: rec.Failures(), LastError: rec.LastError()}
+		if c.Web.RecordingDisabled != "" {
+			st.Recording.LastError = "recording disabled: " + c.Web.RecordingDisabled
+		}
 		if segs := cat.List(); len(segs) > 0 && segs[0].Recording {
 			st.Recording.Current = segs[0].Name
 		}
@@ -99,6 +102,9 @@ func statusFunc(c *config, src capture.Source, rec *rotation.Recorder) func() we
 		st.Disk.Free, st.Disk.Total, _ = rec.Free()
 		if b, err := os.ReadFile(c.Web.BootJSON); err == nil {
 			json.Unmarshal(b, &st.Boot)
+		}
+		if b, err := os.ReadFile(c.Web.SupervisorJSON); err == nil {
+			json.Unmarshal(b, &st.App)
 		}
 		return st
 	}

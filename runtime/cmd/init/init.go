@@ -8,6 +8,8 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/exec"
+	"strings"
 	"time"
 
 	"unicam/runtime/boot"
@@ -27,7 +29,11 @@ const (
 	dataDir      = "/data"
 	dataConfFile = "/data/unicam.conf"
 	bootJSON     = "/run/unicam/boot.json"
-	diskLabel    = "UNICAM"
+	// supervisorJSON tells the app's status page about restarts.
+	supervisorJSON = "/run/unicam/supervisor.json"
+	// noDataDir stands in for /data when there is no data disk.
+	noDataDir = "/run/unicam/no-data-disk"
+	diskLabel = "UNICAM"
 	// stopGrace is how long the app gets to finish its open segment.
 	stopGrace = 10 * time.Second
 )
@@ -39,6 +45,7 @@ type initState struct {
 	cmdline config.Values
 	cfg     config.Values
 	hasDisk bool
+	diskErr error
 	power   <-chan power.Action
 	sup     *supervise.Supervisor
 }
@@ -102,7 +109,8 @@ func (st *initState) mountData(context.Context) error {
 	}
 	dev, err := disk.Mount(label, dataDir)
 	if err != nil {
-		return fmt.Errorf("%w; recordings go to memory and are lost at power-off", err)
+		st.diskErr = err
+		return fmt.Errorf("%w; the camera runs live only, recording is disabled", err)
 	}
 	st.hasDisk = true
 	st.logf("data disk %s mounted on %s", dev, dataDir)
@@ -153,11 +161,11 @@ func (st *initState) startApp(ctx context.Context) error {
 	if _, err := os.Stat(appPath); err != nil {
 		return fmt.Errorf("app missing from the image: %w", err)
 	}
-	args := append([]string{"-data=" + dataDir, "-listen=:80"}, st.cfg.AppArgs()...)
+	args := append(st.baseArgs(), st.checkedArgs(ctx)...)
 	st.sup = &supervise.Supervisor{
 		Path: appPath, Args: args, Stdout: st.console, Stderr: st.console,
 		MinBackoff: time.Second, MaxBackoff: 30 * time.Second, StableAfter: time.Minute,
-		Logf: st.logf,
+		Logf: st.logf, StatusFile: supervisorJSON,
 	}
 	st.logf("starting %s %q", appPath, config.Redacted(args))
 	go st.sup.Run(ctx)
@@ -174,4 +182,44 @@ func writeBootJSON(results []boot.Result, logf func(string, ...any)) {
 	if err != nil {
 		logf("write %s: %v", bootJSON, err)
 	}
+}
+
+// baseArgs are the flags the runtime always sets: where the data is and
+// where to listen; without a data disk, recording is disabled (never sent
+// to memory, where it would be lost) and the status page says why.
+func (st *initState) baseArgs() []string {
+	if st.hasDisk {
+		return []string{"-data=" + dataDir, "-listen=:80"}
+	}
+	return []string{"-data=" + noDataDir, "-listen=:80", "-recording-disabled=" + st.diskErr.Error()}
+}
+
+// checkedArgs turns the config into app flags, dropping each key the app
+// rejects (unknown, or a bad value) with a console line naming it, so
+// its default is used and one typo never stops recording.
+func (st *initState) checkedArgs(ctx context.Context) []string {
+	args := st.cfg.AppArgs()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, appPath, append([]string{"-check-each"}, args...)...).Output()
+	if err != nil {
+		st.logf("config: cannot check the app's settings (%v); passing them unchecked", err)
+		return args
+	}
+	bad := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if key, why, ok := strings.Cut(line, "\t"); ok {
+			bad[key] = why
+		}
+	}
+	var keep []string
+	for _, a := range args {
+		key, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if why, ok := bad[key]; ok {
+			st.logf("config: unicam.%s ignored, default used: %s", key, why)
+			continue
+		}
+		keep = append(keep, a)
+	}
+	return keep
 }
