@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"os"
 	"time"
@@ -77,8 +78,8 @@ func configureStatic(nic netlink.Link, st *Static) error {
 	return os.WriteFile("/etc/resolv.conf", []byte(st.ResolvConf()), 0o644)
 }
 
-func dhcp(ctx context.Context, nic netlink.Link) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+func dhcp(parent context.Context, nic netlink.Link) (string, error) {
+	ctx, cancel := context.WithTimeout(parent, 30*time.Second)
 	defer cancel()
 	cfg := dhclient.Config{Timeout: 3 * time.Second, Retries: 5}
 	var errs []error
@@ -90,6 +91,7 @@ func dhcp(ctx context.Context, nic netlink.Link) (string, error) {
 		if err := r.Lease.Configure(); err != nil {
 			return "", fmt.Errorf("configure DHCP lease on %s: %w", nic.Attrs().Name, err)
 		}
+		go renew(context.WithoutCancel(ctx), nic, leaseTime(r.Lease))
 		return nic.Attrs().Name + " " + r.Lease.String(), nil
 	}
 	return "", fmt.Errorf("DHCP on %s: %w", nic.Attrs().Name, errors.Join(append(errs, errors.New("no lease"))...))
@@ -101,4 +103,42 @@ func SetHostname(name string) error {
 		return nil
 	}
 	return unix.Sethostname([]byte(name))
+}
+
+// leaseTime is the lease's duration, or an hour when the server gave none.
+func leaseTime(l dhclient.Lease) time.Duration {
+	if p, ok := l.(*dhclient.Packet4); ok {
+		if d := p.P.IPAddressLeaseTime(0); d > 0 {
+			return d
+		}
+	}
+	return time.Hour
+}
+
+// renew asks for the lease again at half its time, for as long as the
+// appliance runs; a failed renewal is retried every minute.
+func renew(ctx context.Context, nic netlink.Link, lease time.Duration) {
+	wait := lease / 2
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		_, err := dhcp(ctx, nic)
+		if err == nil {
+			return // the new lease started its own renewal
+		}
+		log.Printf("netup: renew DHCP lease on %s: %v; retrying in a minute", nic.Attrs().Name, err)
+		wait = time.Minute
+	}
+}
+
+// WriteHosts writes /etc/hosts for localhost and the host name.
+func WriteHosts(path, hostname string) error {
+	s := "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
+	if hostname != "" {
+		s += "127.0.1.1\t" + hostname + "\n"
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
 }

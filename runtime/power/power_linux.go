@@ -2,6 +2,7 @@ package power
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -99,4 +100,19 @@ func Do(a Action, app Stopper, grace time.Duration, mounts []string, logf func(s
 	}
 	logf("power: %s now", a)
 	return unix.Reboot(cmd)
+}
+
+// Helper is what the init binary does when run as poweroff, halt or
+// reboot by anyone but the kernel's first process: signal PID 1, which
+// goes down through Do.
+func Helper(name string) error {
+	sig := syscall.SIGPWR
+	switch name {
+	case "poweroff", "halt", "shutdown":
+	case "reboot":
+		sig = syscall.SIGUSR1
+	default:
+		return fmt.Errorf("run as %q: this is the unicam init; as poweroff, halt or reboot it signals PID 1", name)
+	}
+	return syscall.Kill(1, sig)
 }

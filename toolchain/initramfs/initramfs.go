@@ -67,6 +67,10 @@ func (o Opts) modifiers(tmpDir, cpioPath string, bins []string) []uimage.Modifie
 		uimage.WithBaseArchive(o.base()),
 		uimage.WithFiles(bins...),
 		uimage.WithInit("/bin/" + filepath.Base(Commands[0])),
+		// The kernel's orderly power-off (Xen's xl shutdown) runs
+		// /sbin/poweroff: the init binary, run as that, signals PID 1.
+		uimage.WithSymlink("sbin/poweroff", "/bin/"+filepath.Base(Commands[0])),
+		uimage.WithSymlink("sbin/reboot", "/bin/"+filepath.Base(Commands[0])),
 		uimage.WithSkipLDD(),
 		uimage.WithTempDir(tmpDir),
 		uimage.WithCPIOOutput(cpioPath),

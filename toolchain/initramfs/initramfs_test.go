@@ -48,6 +48,9 @@ func TestBuildRecords(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+	if r := recs["sbin/poweroff"]; r.Mode&cpio.S_IFMT != cpio.S_IFLNK || content(t, r) != "../bin/init" {
+		t.Errorf("sbin/poweroff: %+v %q, want a symlink to the init", r.Info, content(t, r))
+	}
 	for _, name := range []string{"bin/init", "bin/camera"} {
 		if b := content(t, recs[name]); len(b) < 1<<20 || b[:4] != "\x7fELF" {
 			t.Errorf("%s: not an ELF binary (%d bytes)", name, len(b))

@@ -83,6 +83,7 @@ func (st *initState) steps() []boot.Step {
 		{Name: "cmdline", Run: st.readCmdline},
 		{Name: "data-disk", Run: st.mountData},
 		{Name: "config", Run: st.readConfig},
+		{Name: "clock", Run: checkClock},
 		{Name: "network", Run: st.network},
 		{Name: "app", Required: true, Run: st.startApp},
 	}
@@ -146,8 +147,12 @@ func readConfFile(name string) (config.Values, error) {
 }
 
 func (st *initState) network(ctx context.Context) error {
-	if err := netup.SetHostname(st.cfg[config.KeyHostname]); err != nil {
+	host := st.cfg[config.KeyHostname]
+	if err := netup.SetHostname(host); err != nil {
 		st.logf("hostname: %v", err)
+	}
+	if err := netup.WriteHosts("/etc/hosts", host); err != nil {
+		st.logf("/etc/hosts: %v", err)
 	}
 	desc, err := netup.Up(ctx, st.cfg[config.KeyIP])
 	if err != nil {
@@ -222,4 +227,18 @@ func (st *initState) checkedArgs(ctx context.Context) []string {
 		keep = append(keep, a)
 	}
 	return keep
+}
+
+// clockFloor is a date before any recording this build makes: a clock
+// behind it was never set (no RTC, or an RTC that lost power).
+var clockFloor = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkClock fails (an optional step, so it is shown on the console and
+// the status page) when the clock was never set, so recordings named 1970
+// are not a silent surprise.
+func checkClock(context.Context) error {
+	if now := time.Now(); now.Before(clockFloor) {
+		return fmt.Errorf("clock never set: it reads %s; recordings are named by it (give the guest an RTC, or set the host clock)", now.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
