@@ -56,3 +56,37 @@ func TestStaticNetworkBadKeyAndRestart(t *testing.T) {
 	}
 	e2fsck(t, g.disk)
 }
+
+// TestWatchdogResetsFrozenApp freezes the app (SIGSTOP through a test
+// hook): its heartbeat stops, the runtime stops petting the i6300esb
+// watchdog, the hardware resets the guest within the 30 s timeout + 5 s,
+// and the next boot reports that the previous one ended by a watchdog
+// reset.
+func TestWatchdogResetsFrozenApp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	g := bootWith(t, bakedImage(t, "qemu"), bootOpts{DiskSize: "256M", Reboot: true}, "unicam.freeze-after=20s", "unicam.segment=5s")
+	g.waitFor("the watchdog armed", 90*time.Second, func() bool { return strings.Contains(g.consoleText(), "watchdog: armed") })
+	g.waitFor("the app frozen", 60*time.Second, func() bool { return strings.Contains(g.consoleText(), "freeze-after 20s: test hook") })
+	frozen := time.Now()
+	g.waitFor("a second boot after the watchdog reset", 60*time.Second, func() bool {
+		return strings.Count(g.consoleText(), "unicam: mount") >= 2
+	})
+	took := time.Since(frozen)
+	t.Logf("guest reset %v after the app froze", took.Round(time.Second))
+	if took > 40*time.Second {
+		t.Errorf("reset %v after the freeze; want within the 30 s timeout + 5 s (plus polling)", took)
+	}
+	g.waitFor("the reset reported", 60*time.Second, func() bool {
+		return strings.Contains(g.consoleText(), "the previous boot ended by a watchdog reset")
+	})
+	code, body, err := 0, []byte(nil), error(nil)
+	g.waitFor("status", 60*time.Second, func() bool {
+		code, body, err = g.get("/api/status")
+		return err == nil && code == 200
+	})
+	if !strings.Contains(string(body), "watchdog reset") {
+		t.Errorf("/api/status does not show the watchdog reset:\n%s", body)
+	}
+}

@@ -80,11 +80,25 @@ type guest struct {
 // arguments.
 func boot(t *testing.T, dir string, extra ...string) *guest {
 	t.Helper()
-	return bootDisk(t, dir, "256M", extra...)
+	return bootWith(t, dir, bootOpts{DiskSize: "256M"}, extra...)
+}
+
+// bootOpts vary a test boot.
+type bootOpts struct {
+	// DiskSize is the data disk's mke2fs size.
+	DiskSize string
+	// Reboot keeps QEMU running through a guest reset.
+	Reboot bool
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
 func bootDisk(t *testing.T, dir, diskSize string, extra ...string) *guest {
+	t.Helper()
+	return bootWith(t, dir, bootOpts{DiskSize: diskSize}, extra...)
+}
+
+// bootWith starts the image as o says.
+func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	t.Helper()
 	m, err := bake.ReadManifest(dir)
 	if err != nil {
@@ -92,7 +106,7 @@ func bootDisk(t *testing.T, dir, diskSize string, extra ...string) *guest {
 	}
 	tmp := t.TempDir()
 	g := &guest{t: t, console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
-	if err := datadisk.Create(context.Background(), g.disk, diskSize); err != nil {
+	if err := datadisk.Create(context.Background(), g.disk, o.DiskSize); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
@@ -102,7 +116,7 @@ func bootDisk(t *testing.T, dir, diskSize string, extra ...string) *guest {
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
-		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console,
+		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
 	}
 	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))
 	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {

@@ -36,6 +36,8 @@ type Recorder struct {
 	// failed; Failures counts segments ended by an I/O error.
 	dropped, failures atomic.Int64
 	lastErr           atomic.Pointer[string]
+	// tick is when Run's loop last went round (unix ns): the heartbeat.
+	tick atomic.Int64
 }
 
 type openSegment struct {
@@ -131,6 +133,7 @@ func (r *Recorder) Run(ctx context.Context, frames <-chan *capture.Frame) error 
 				r.report(err)
 			}
 		case <-tick.C:
+			r.tick.Store(time.Now().UnixNano())
 			if err := r.flush(); err != nil {
 				r.report(err)
 			}
@@ -139,6 +142,12 @@ func (r *Recorder) Run(ctx context.Context, frames <-chan *capture.Frame) error 
 			}
 		}
 	}
+}
+
+// Alive reports whether Run's loop went round within d: the heartbeat the
+// runtime's watchdog guard waits for.
+func (r *Recorder) Alive(d time.Duration) bool {
+	return time.Since(time.Unix(0, r.tick.Load())) < d
 }
 
 // Close releases the data directory. Run must have returned.

@@ -78,13 +78,16 @@ type Stopper interface {
 	Stop(grace time.Duration) (clean bool)
 }
 
-// Do carries out a: stop the app (SIGTERM, grace, SIGKILL), sync, unmount
-// each of mounts, then power off or reboot. It is the only way the
+// Do carries out a: stop the app (SIGTERM, grace, SIGKILL), disarm the
+// watchdog, sync, unmount each of mounts, then power off or reboot. It is the only way the
 // appliance goes down. It returns only if the final syscall fails.
-func Do(a Action, app Stopper, grace time.Duration, mounts []string, logf func(string, ...any)) error {
+func Do(a Action, app Stopper, grace time.Duration, mounts []string, logf func(string, ...any), disarm ...func()) error {
 	logf("power: %s requested: stopping the app", a)
 	if !app.Stop(grace) {
 		logf("power: app did not exit within %v; killed", grace)
+	}
+	for _, d := range disarm {
+		d()
 	}
 	unix.Sync()
 	for _, m := range mounts {

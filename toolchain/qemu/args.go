@@ -31,6 +31,9 @@ type Config struct {
 	QMP string
 	// Serial is where the guest console goes: "stdio" or a file path.
 	Serial string
+	// Reboot lets a guest reset (a watchdog's, or reboot) restart it;
+	// otherwise QEMU exits, so a panic or reset ends a test run.
+	Reboot bool
 }
 
 // Args returns the QEMU argv for c, program name first. It has no side
@@ -47,7 +50,10 @@ func Args(c Config) []string {
 		a = append(a, "-accel", "tcg", "-cpu", "max")
 	}
 	a = append(a, "-m", fmt.Sprint(c.MemoryMiB), "-smp", fmt.Sprint(max(c.CPUs, 1)),
-		"-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline, "-no-reboot")
+		"-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline)
+	if !c.Reboot {
+		a = append(a, "-no-reboot")
+	}
 	if c.Serial == "" || c.Serial == "stdio" {
 		a = append(a, "-serial", "stdio")
 	} else {
@@ -56,8 +62,10 @@ func Args(c Config) []string {
 	if c.Disk != "" {
 		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=virtio,cache=writeback")
 	}
+	// i6300esb is the PCI watchdog Linux drives; its default action is a
+	// reset, as real hardware does.
 	a = append(a, "-netdev", "user,id=n0"+hostfwds(c.Forwards), "-device", "virtio-net-pci,netdev=n0",
-		"-device", "virtio-rng-pci")
+		"-device", "virtio-rng-pci", "-device", "i6300esb")
 	if c.QMP != "" {
 		a = append(a, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
 	}

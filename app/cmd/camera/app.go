@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -91,6 +92,13 @@ func serve(ctx context.Context, cfg *config, src capture.Source, hub *capture.Hu
 		}
 		return nil
 	})
+	g.Go(func() error { heartbeat(srcCtx, cfg, rec); return nil })
+	if d := cfg.Web.FreezeAfter; d > 0 {
+		time.AfterFunc(d, func() {
+			logger.Printf("camera: freeze-after %v: test hook: stopping myself", d)
+			syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		})
+	}
 	if d := cfg.Web.ExitAfter; d > 0 {
 		g.Go(func() error {
 			select {
@@ -128,4 +136,27 @@ func rotationConfig(c *config, logger *log.Logger) (rotation.Config, error) {
 		SegmentBytes: int64(c.Storage.SegmentBytes), MaxBytes: int64(c.MaxBytes), MaxSegments: c.Storage.MaxSegments,
 		MaxAge: c.Storage.MaxAge, MinFree: free, FlushInterval: c.Flush, Location: loc, Logger: logger,
 	}, nil
+}
+
+// heartbeat touches the heartbeat file every second while the recorder's loop
+// runs (or, with recording disabled, while the app runs), until ctx ends.
+func heartbeat(ctx context.Context, c *config, rec *rotation.Recorder) {
+	if c.Web.Heartbeat == "" {
+		return
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if c.Web.RecordingDisabled != "" || rec.Alive(3*time.Second) {
+			now := time.Now()
+			if os.Chtimes(c.Web.Heartbeat, now, now) != nil {
+				os.WriteFile(c.Web.Heartbeat, nil, 0o644)
+			}
+		}
+	}
 }

@@ -42,6 +42,11 @@ type webConfig struct {
 	// ExitAfter is a test hook: stop cleanly and exit 1 after this long,
 	// as a crash would, so tests see the runtime restart the app.
 	ExitAfter time.Duration
+	// FreezeAfter is a test hook: SIGSTOP the app after this long, as a
+	// wedged process would, so tests see the watchdog reset the machine.
+	FreezeAfter time.Duration
+	// Heartbeat is touched while the recorder's loop runs.
+	Heartbeat string
 }
 
 // storageConfig holds the recording format and retention settings.
@@ -119,6 +124,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.IntVar(&c.Web.MaxViewers, "max-viewers", 10, "most live viewers at once")
 	fs.StringVar(&c.Web.BootJSON, "boot-json", "/run/unicam/boot.json", "boot timings the runtime wrote, shown on the status page")
 	fs.StringVar(&c.Web.SupervisorJSON, "supervisor-json", "/run/unicam/supervisor.json", "restart record the runtime wrote, shown on the status page")
+	fs.DurationVar(&c.Web.FreezeAfter, "freeze-after", 0, "test hook: stop the whole app (SIGSTOP) after this long")
+	fs.StringVar(&c.Web.Heartbeat, "heartbeat", "/run/unicam/heartbeat", "file touched every second while recording progresses, for the runtime's watchdog (\"\" for none)")
 	fs.DurationVar(&c.Web.ExitAfter, "exit-after", 0, "test hook: finish the open recording and exit with status 1 after this long")
 	fs.StringVar(&c.Web.RecordingDisabled, "recording-disabled", "", "do not record, for this reason (shown on the status page); live view still works")
 	if err := fs.Parse(args); err != nil {

@@ -12,9 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/u-root/u-root/pkg/watchdog"
 	"unicam/runtime/boot"
 	"unicam/runtime/config"
+
 	"unicam/runtime/disk"
+	"unicam/runtime/guard"
 	"unicam/runtime/modules"
 	"unicam/runtime/mounts"
 	"unicam/runtime/netup"
@@ -48,13 +51,17 @@ type initState struct {
 	diskErr error
 	power   <-chan power.Action
 	sup     *supervise.Supervisor
+	guard   *guard.Guard
+	// notes are facts found during boot that the status page shows as
+	// extra boot results (a watchdog reset of the previous boot).
+	notes []boot.Result
 }
 
 func run(ctx context.Context, console io.Writer) error {
 	lg := log.New(console, "unicam: ", 0)
 	st := &initState{console: console, logf: lg.Printf}
 	results, err := boot.Run(ctx, st.steps(), console, time.Now)
-	writeBootJSON(results, st.logf)
+	writeBootJSON(append(results, st.notes...), st.logf)
 	if err != nil {
 		st.logf("%v; the appliance stays up so it can be powered off", err)
 	}
@@ -69,7 +76,11 @@ func run(ctx context.Context, console io.Writer) error {
 	if st.hasDisk {
 		unmount = append(unmount, dataDir)
 	}
-	return power.Do(a, st.sup, stopGrace, unmount, st.logf)
+	var disarm []func()
+	if st.guard != nil {
+		disarm = append(disarm, st.guard.Stop)
+	}
+	return power.Do(a, st.sup, stopGrace, unmount, st.logf, disarm...)
 }
 
 // steps is the boot, in order. Only mounts and the app are required: the
@@ -86,6 +97,7 @@ func (st *initState) steps() []boot.Step {
 		{Name: "clock", Run: checkClock},
 		{Name: "network", Run: st.network},
 		{Name: "app", Required: true, Run: st.startApp},
+		{Name: "watchdog", Run: st.armWatchdog},
 	}
 }
 
@@ -240,5 +252,37 @@ func checkClock(context.Context) error {
 	if now := time.Now(); now.Before(clockFloor) {
 		return fmt.Errorf("clock never set: it reads %s; recordings are named by it (give the guest an RTC, or set the host clock)", now.UTC().Format(time.RFC3339))
 	}
+	return nil
+}
+
+// Watchdog settings: the hardware resets the machine 30 s after the last
+// pet; the guard checks every second for a heartbeat younger than 4 s (the
+// app touches it every second), so a frozen app is reset within 35 s; the
+// app gets 30 s to start.
+const (
+	heartbeatFile   = "/run/unicam/heartbeat"
+	watchdogTimeout = 30 * time.Second
+)
+
+// armWatchdog opens /dev/watchdog when a driver provides one (i6300esb
+// under QEMU, xen_wdt under Xen), reports a reset that ended the previous
+// boot, and pets it while the app's heartbeat is fresh.
+func (st *initState) armWatchdog(ctx context.Context) error {
+	wd, err := watchdog.Open(watchdog.Dev)
+	if err != nil {
+		return fmt.Errorf("no hardware watchdog (%w); running without one", err)
+	}
+	if bs, err := wd.BootStatus(); err == nil && bs&watchdog.StatusCardReset != 0 {
+		msg := "the previous boot ended by a watchdog reset (the app had stopped making progress)"
+		st.logf("watchdog: %s", msg)
+		st.notes = append(st.notes, boot.Result{Name: "last-boot", Err: msg})
+	}
+	if err := wd.SetTimeout(watchdogTimeout); err != nil {
+		st.logf("watchdog: set timeout %v: %v; using the driver's", watchdogTimeout, err)
+	}
+	st.guard = &guard.Guard{Dev: wd, Heartbeat: heartbeatFile, MaxAge: 4 * time.Second, Interval: time.Second,
+		Grace: 30 * time.Second, Logf: st.logf}
+	go st.guard.Run(ctx)
+	st.logf("watchdog: armed, %v timeout, petted while the app's heartbeat is fresh", watchdogTimeout)
 	return nil
 }
