@@ -11,6 +11,14 @@ packages=(
   ffmpeg            # ffprobe checks recordings in tests
   ca-certificates   # the Go module proxy over HTTPS
   chromium          # the web UI tested in a real browser (headless)
+  xz-utils          # extracts the ELF vmlinux for Xen PVH
+  grub-pc-bin       # the ISO boots with BIOS ...
+  grub-efi-amd64-bin # ... and UEFI
+  grub-common       # grub-mkrescue
+  mtools            # grub-mkrescue's EFI image
+  xorriso           # grub-mkrescue writes the ISO with it
+  libvirt-clients   # virt-xml-validate checks the libvirt domain
+  libxml2-utils     # xmllint, which virt-xml-validate runs
 )
 
 missing=()

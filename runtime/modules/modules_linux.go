@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/u-root/u-root/pkg/kmodule"
+	"golang.org/x/sys/unix"
 )
 
 // ListFile names the modules to load, one per line, in the image.
@@ -31,35 +32,40 @@ func ReadList(r io.Reader) ([]string, error) {
 
 // Load probes each named module with its dependencies. opts is the seam
 // tests use (RootDir, KVer, DryRunCB). Every module is tried; the error
-// names each that failed.
-func Load(names []string, opts kmodule.ProbeOpts) error {
+// names each that failed. A driver whose hardware is absent (ENODEV: the
+// Xen frontends under QEMU, say) is not an error; it is returned in absent.
+func Load(names []string, opts kmodule.ProbeOpts) (absent []string, err error) {
 	p, err := kmodule.NewProber(opts)
 	if err != nil {
-		return fmt.Errorf("read module dependencies: %w", err)
+		return nil, fmt.Errorf("read module dependencies: %w", err)
 	}
 	var errs []error
 	for _, n := range names {
-		if err := p.Probe(n, ""); err != nil {
+		err := p.Probe(n, "")
+		switch {
+		case errors.Is(err, unix.ENODEV):
+			absent = append(absent, n)
+		case err != nil:
 			errs = append(errs, fmt.Errorf("module %s: %w", n, err))
 		}
 	}
-	return errors.Join(errs...)
+	return absent, errors.Join(errs...)
 }
 
 // LoadListed loads the modules named in ListFile. An image without the
 // file carries no modules, which is not an error.
-func LoadListed() error {
+func LoadListed() (absent []string, err error) {
 	f, err := os.Open(ListFile)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	names, err := ReadList(f)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", ListFile, err)
+		return nil, fmt.Errorf("read %s: %w", ListFile, err)
 	}
 	return Load(names, kmodule.ProbeOpts{})
 }

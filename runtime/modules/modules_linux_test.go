@@ -29,13 +29,13 @@ func TestLoadOrdersDependencies(t *testing.T) {
 	// kmodule loads independent dependencies in parallel.
 	opts := kmodule.ProbeOpts{RootDir: root, KVer: "6.1.0-test", IgnoreProcMods: true,
 		DryRunCB: func(p string) { mu.Lock(); loaded = append(loaded, filepath.Base(p)); mu.Unlock() }}
-	if err := Load([]string{"ext4", "virtio_blk"}, opts); err != nil {
+	if _, err := Load([]string{"ext4", "virtio_blk"}, opts); err != nil {
 		t.Fatal(err)
 	}
 	if i := slices.Index(loaded, "ext4.ko"); i < 2 || !slices.Contains(loaded[:i], "crc16.ko") || !slices.Contains(loaded[:i], "jbd2.ko") {
 		t.Errorf("load order %v: ext4 must come after crc16 and jbd2", loaded)
 	}
-	err := Load([]string{"nosuchmod"}, opts)
+	_, err := Load([]string{"nosuchmod"}, opts)
 	if err == nil || !strings.Contains(err.Error(), "module nosuchmod") {
 		t.Errorf("Load(nosuchmod) = %v, want an error naming the module", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"unicam/toolchain/initramfs"
 	"unicam/toolchain/kernel"
 	"unicam/toolchain/spec"
+	"unicam/toolchain/target"
 )
 
 // Opts are the inputs of one bake.
@@ -64,9 +65,13 @@ func Run(ctx context.Context, o Opts) (string, error) {
 	if err := copyFile(k.Image, filepath.Join(stage, KernelFile)); err != nil {
 		return "", fmt.Errorf("copy kernel: %w", err)
 	}
+	extra, err := buildTargets(ctx, img, stage)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", o.Spec, err)
+	}
 	m := &Manifest{Image: img.Name, Kernel: *k, Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs,
-		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config}
-	for _, f := range []string{KernelFile, InitramfsFile} {
+		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config, Targets: img.Targets}
+	for _, f := range append([]string{KernelFile, InitramfsFile}, extra...) {
 		if err := m.addFile(stage, f); err != nil {
 			return "", err
 		}
@@ -75,6 +80,26 @@ func Run(ctx context.Context, o Opts) (string, error) {
 		return "", err
 	}
 	return publish(stage, filepath.Join(o.OutDir, img.Name))
+}
+
+// buildTargets runs each target the definition names, in order, and
+// returns the files they wrote.
+func buildTargets(ctx context.Context, img *spec.Image, stage string) ([]string, error) {
+	in := target.Inputs{Dir: stage, Kernel: KernelFile, Initramfs: InitramfsFile, Name: img.Name,
+		Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs}
+	var files []string
+	for _, name := range img.Targets {
+		t, err := target.Lookup(name)
+		if err != nil {
+			return nil, fmt.Errorf("targets: %w", err)
+		}
+		f, err := t.Build(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
+	}
+	return files, nil
 }
 
 func getKernel(ctx context.Context, img *spec.Image, cacheDir string, logf func(string, ...any)) (*kernel.Kernel, error) {

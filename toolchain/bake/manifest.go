@@ -25,6 +25,7 @@ type Manifest struct {
 	DiskSize  string            `json:"disk_size"`
 	Modules   []string          `json:"modules"`
 	Config    map[string]string `json:"config"`
+	Targets   []string          `json:"targets"`
 	Files     []File            `json:"files"`
 }
 

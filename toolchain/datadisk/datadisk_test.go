@@ -25,3 +25,14 @@ func TestCreate(t *testing.T) {
 		t.Errorf("second Create = %v, want ErrExists", err)
 	}
 }
+
+func TestCreateSeedsConfig(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "data.img")
+	if err := Create(context.Background(), p, "16M", "segment=1h\nfps=2\n"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("/usr/sbin/debugfs", "-R", "cat /unicam.conf", p).Output()
+	if err != nil || string(out) != "segment=1h\nfps=2\n" {
+		t.Errorf("unicam.conf on the disk = %q, %v", out, err)
+	}
+}

@@ -31,6 +31,11 @@ type Config struct {
 	QMP string
 	// Serial is where the guest console goes: "stdio" or a file path.
 	Serial string
+	// ISO boots this CD image (BIOS, or UEFI with Firmware) instead of
+	// Kernel and Initrd.
+	ISO string
+	// Firmware is a UEFI firmware image (OVMF) for -bios; "" is SeaBIOS.
+	Firmware string
 	// Reboot lets a guest reset (a watchdog's, or reboot) restart it;
 	// otherwise QEMU exits, so a panic or reset ends a test run.
 	Reboot bool
@@ -49,8 +54,15 @@ func Args(c Config) []string {
 	} else {
 		a = append(a, "-accel", "tcg", "-cpu", "max")
 	}
-	a = append(a, "-m", fmt.Sprint(c.MemoryMiB), "-smp", fmt.Sprint(max(c.CPUs, 1)),
-		"-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline)
+	a = append(a, "-m", fmt.Sprint(c.MemoryMiB), "-smp", fmt.Sprint(max(c.CPUs, 1)))
+	if c.Firmware != "" {
+		a = append(a, "-bios", c.Firmware)
+	}
+	if c.ISO != "" {
+		a = append(a, "-cdrom", c.ISO, "-boot", "d")
+	} else {
+		a = append(a, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline)
+	}
 	if !c.Reboot {
 		a = append(a, "-no-reboot")
 	}

@@ -39,6 +39,9 @@ type Image struct {
 	// Config holds the baked defaults: keys as on the kernel command line
 	// without "unicam.".
 	Config map[string]string `yaml:"config"`
+	// Targets are the artifacts to bake besides kernel and initramfs:
+	// qemu, xen, iso, libvirt (default: qemu).
+	Targets []string `yaml:"targets"`
 }
 
 var (
@@ -52,7 +55,7 @@ var (
 func Parse(file string, r io.Reader) (*Image, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
-	img := &Image{Kernel: "debian", MemoryMiB: 512, CPUs: 1, DiskSize: "1G"}
+	img := &Image{Kernel: "debian", MemoryMiB: 512, CPUs: 1, DiskSize: "1G", Targets: []string{"qemu"}}
 	if err := dec.Decode(img); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w: %w", file, ErrInvalid, err)
 	}

@@ -91,7 +91,7 @@ func run(ctx context.Context, console io.Writer) error {
 func (st *initState) steps() []boot.Step {
 	return []boot.Step{
 		{Name: "mount", Required: true, Run: func(context.Context) error { return mounts.Setup("", mounts.Table) }},
-		{Name: "modules", Run: func(context.Context) error { return modules.LoadListed() }},
+		{Name: "modules", Run: st.loadModules},
 		{Name: "power", Run: st.watchPower},
 		{Name: "cmdline", Run: st.readCmdline},
 		{Name: "data-disk", Run: st.mountData},
@@ -289,4 +289,12 @@ func (st *initState) armWatchdog(ctx context.Context) error {
 	go st.guard.Run(ctx)
 	st.logf("watchdog: armed, %v timeout, petted while the app's heartbeat is fresh", watchdogTimeout)
 	return nil
+}
+
+func (st *initState) loadModules(context.Context) error {
+	absent, err := modules.LoadListed()
+	if len(absent) > 0 {
+		st.logf("modules: no device here for %s (not loaded)", strings.Join(absent, ", "))
+	}
+	return err
 }

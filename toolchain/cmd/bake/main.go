@@ -32,11 +32,19 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.RepoDir, "repo", ".", "repository root")
 	disk := fs.String("disk", "", "instead of baking, create this data disk image (kept if it exists)")
 	size := fs.String("disk-size", "1G", "size of the data disk for -disk")
+	conf := fs.String("disk-conf", "", "a unicam.conf to put on the new data disk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *disk != "" {
-		return datadisk.Create(ctx, *disk, *size)
+		var c []byte
+		if *conf != "" {
+			var err error
+			if c, err = os.ReadFile(*conf); err != nil {
+				return fmt.Errorf("-disk-conf: %w", err)
+			}
+		}
+		return datadisk.Create(ctx, *disk, *size, string(c))
 	}
 	var err error
 	if o.RepoDir, err = filepath.Abs(o.RepoDir); err != nil {

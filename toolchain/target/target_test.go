@@ -1,0 +1,48 @@
+package target
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestXLConfig(t *testing.T) {
+	cfg := XLConfig(XLParams{Name: "unicam-xen", Dir: "/var/lib/unicam/xen", Kernel: "vmlinux", Ramdisk: "initramfs.cpio.gz",
+		Cmdline: `console=hvc0 unicam.hostname="cam 1"`, MemoryMiB: 256, CPUs: 2, Bridge: "xenbr0", Disk: "data.img"})
+	for _, want := range []string{
+		`type = "pvh"`, `kernel = "/var/lib/unicam/xen/vmlinux"`, `ramdisk = "/var/lib/unicam/xen/initramfs.cpio.gz"`,
+		`extra = "console=hvc0 unicam.hostname=\"cam 1\""`, "memory = 256", "vcpus = 2", `vif = [ "bridge=xenbr0" ]`,
+		`target=/var/lib/unicam/xen/data.img`, `on_crash = "restart"`, `on_watchdog = "restart"`,
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("xl.cfg lacks %s:\n%s", want, cfg)
+		}
+	}
+}
+
+// TestDomainXMLValidates checks the libvirt domain with libvirt's own
+// schema validator.
+func TestDomainXMLValidates(t *testing.T) {
+	b, err := DomainXML(Inputs{Name: "qemu", Kernel: "vmlinuz", Initramfs: "initramfs.cpio.gz", Cmdline: "console=ttyS0", MemoryMiB: 512, CPUs: 2}, "/var/lib/unicam/qemu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), DomainFile)
+	os.WriteFile(p, b, 0o644)
+	out, err := exec.Command("virt-xml-validate", p, "domain").CombinedOutput()
+	if err != nil {
+		t.Fatalf("virt-xml-validate: %v\n%s\n%s", err, out, b)
+	}
+}
+
+func TestGrubConfigAndRegistry(t *testing.T) {
+	g := GrubConfig("qemu", "vmlinuz", "initramfs.cpio.gz", "console=ttyS0 quiet")
+	if !strings.Contains(g, "linux /boot/vmlinuz console=ttyS0 quiet") || !strings.Contains(g, "initrd /boot/initramfs.cpio.gz") {
+		t.Errorf("grub.cfg:\n%s", g)
+	}
+	if _, err := Lookup("vmware"); err == nil || !strings.Contains(err.Error(), "iso, libvirt, qemu, xen") {
+		t.Errorf("Lookup(vmware) = %v", err)
+	}
+}
