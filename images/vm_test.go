@@ -89,6 +89,13 @@ type bootOpts struct {
 	DiskSize string
 	// Reboot keeps QEMU running through a guest reset.
 	Reboot bool
+	// Kernel replaces the image's bzImage (the Xen vmlinux).
+	Kernel string
+	// ISO boots the CD image instead of kernel and initramfs; the
+	// command line is then the ISO's own.
+	ISO string
+	// Firmware is a UEFI image for -bios ("" is the BIOS).
+	Firmware string
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
@@ -111,8 +118,12 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	}
 	port := freePort(t)
 	g.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	kernel := filepath.Join(dir, bake.KernelFile)
+	if o.Kernel != "" {
+		kernel = o.Kernel
+	}
 	cfg := qemu.Config{
-		Kernel: filepath.Join(dir, bake.KernelFile), Initrd: filepath.Join(dir, bake.InitramfsFile),
+		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware,
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},

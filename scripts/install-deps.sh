@@ -18,6 +18,7 @@ packages=(
   mtools            # grub-mkrescue's EFI image
   xorriso           # grub-mkrescue writes the ISO with it
   libvirt-clients   # virt-xml-validate checks the libvirt domain
+  ovmf              # UEFI firmware, to boot the ISO the UEFI way in tests
   libxml2-utils     # xmllint, which virt-xml-validate runs
 )
 

@@ -1,0 +1,72 @@
+package images
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"unicam/toolchain/target"
+)
+
+// TestXenKernelBootsThroughPVH boots the xen flavour's ELF vmlinux, the
+// file Xen boots, under QEMU, which enters it through the same PVH entry
+// point, and checks the web page comes up.
+func TestXenKernelBootsThroughPVH(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	dir := bakedImage(t, "xen")
+	g := bootWith(t, dir, bootOpts{DiskSize: "256M", Kernel: filepath.Join(dir, target.VmlinuxFile)}, "unicam.segment=10s")
+	g.waitFor("the page over the PVH-booted kernel", 120*time.Second, func() bool {
+		code, body, err := g.get("/")
+		return err == nil && code == 200 && strings.Contains(string(body), "Recordings")
+	})
+	if !strings.Contains(g.consoleText(), "no device here for xen_netfront, xen_blkfront, xen_wdt") {
+		t.Error("console does not say the Xen drivers found no device under QEMU")
+	}
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	e2fsck(t, g.disk)
+}
+
+var generatedPassword = regexp.MustCompile(`log in as "admin" with password (\S+) \(shown once`)
+
+// TestISOBoots boots the hybrid ISO from a CD drive, with the BIOS and
+// with UEFI (OVMF), as a user with a PC would; its command line sets no
+// password, so the appliance generates one and prints it once, and that
+// one logs in.
+func TestISOBoots(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	for _, fw := range []struct{ name, file string }{{"BIOS", ""}, {"UEFI", "/usr/share/ovmf/OVMF.fd"}} {
+		t.Run(fw.name, func(t *testing.T) { isoBoot(t, fw.file) })
+	}
+}
+
+func isoBoot(t *testing.T, firmware string) {
+	dir := bakedImage(t, "qemu")
+	g := bootWith(t, dir, bootOpts{DiskSize: "256M", ISO: filepath.Join(dir, target.ISOFile), Firmware: firmware})
+	var pw string
+	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
+		m := generatedPassword.FindStringSubmatch(g.consoleText())
+		if m != nil {
+			pw = m[1]
+		}
+		return m != nil
+	})
+	g.waitFor("the page, logged in with the generated password", 60*time.Second, func() bool {
+		code, body, err := g.getAs("/", "admin", pw)
+		return err == nil && code == 200 && strings.Contains(string(body), "Recordings")
+	})
+	if code, _, _ := g.getAs("/", "admin", guestPassword); code != 401 {
+		t.Errorf("a password the ISO never set was accepted: %d", code)
+	}
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	e2fsck(t, g.disk)
+}
