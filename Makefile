@@ -4,6 +4,8 @@ IMAGE     ?= qemu
 OUT       ?= images/out
 DISK      ?= $(OUT)/data.img
 DISK_SIZE ?= 1G
+# A unicam.conf to put on a new data disk.
+DISK_CONF ?=
 HTTP_PORT ?= 8080
 # Extra kernel command line for make run, e.g. APPEND="unicam.segment=10s".
 APPEND    ?=
@@ -21,19 +23,30 @@ APPEND    += unicam.password=$(PASSWORD)
 endif
 export GOFLAGS ?= -mod=readonly
 
-.PHONY: all deps image disk launcher run test unit e2e vet bench clean dry-run
+.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench clean dry-run
 
 all: image
 
 deps:
 	@bash scripts/install-deps.sh
 
+# One flavour (qemu: kernel + initramfs, the QEMU command, the ISO, the
+# libvirt domain), all of them, or the Xen PVH one; each folder under
+# $(OUT) has a manifest.json with every artifact's sha256.
 image: deps
 	$(GO) run ./toolchain/cmd/bake -image images/$(IMAGE).yaml -out $(OUT)
 
+images: deps
+	for f in images/*.yaml; do $(GO) run ./toolchain/cmd/bake -image $$f -out $(OUT) || exit 1; done
+
+xen: deps
+	$(GO) run ./toolchain/cmd/bake -image images/xen.yaml -out $(OUT)
+
+iso: image
+
 $(DISK):
 	@mkdir -p $(OUT)
-	$(GO) run ./toolchain/cmd/bake -disk $(DISK) -disk-size $(DISK_SIZE)
+	$(GO) run ./toolchain/cmd/bake -disk $(DISK) -disk-size $(DISK_SIZE) -disk-conf "$(DISK_CONF)"
 
 disk: deps $(DISK)
 
@@ -53,17 +66,20 @@ dry-run: launcher
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	shellcheck scripts/*.sh .ci/run
 
-# Unit and host-integration tests, then the end-to-end tests that bake the
-# image and boot it under QEMU (images/).
-test: deps vet
-	$(GO) test -count=1 -timeout 30m ./...
+# Bakes every flavour into $(OUT) (the artifacts CI leaves behind), then
+# runs the unit and host-integration tests and the end-to-end tests that
+# boot those artifacts under QEMU: kernel+initrd, ISO (BIOS and UEFI), the
+# Xen kernel through PVH.
+test: deps vet images
+	UNICAM_IMAGE_DIR=$(abspath $(OUT)) $(GO) test -count=1 -timeout 40m ./...
 
 unit: vet
 	$(GO) test -count=1 -short ./...
 
-e2e: deps
-	$(GO) test -count=1 -timeout 30m -v ./images/
+e2e: deps images
+	UNICAM_IMAGE_DIR=$(abspath $(OUT)) $(GO) test -count=1 -timeout 30m -v ./images/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

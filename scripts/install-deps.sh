@@ -19,6 +19,7 @@ packages=(
   xorriso           # grub-mkrescue writes the ISO with it
   libvirt-clients   # virt-xml-validate checks the libvirt domain
   ovmf              # UEFI firmware, to boot the ISO the UEFI way in tests
+  shellcheck        # checks scripts/ in make test
   libxml2-utils     # xmllint, which virt-xml-validate runs
 )
 
