@@ -39,6 +39,7 @@ func TestStaticNetworkBadKeyAndRestart(t *testing.T) {
 		Camera struct {
 			State string `json:"state"`
 		} `json:"camera"`
+		Log string `json:"log"`
 	}
 	g.waitFor("status after the restart", 30*time.Second, func() bool {
 		code, body, err := g.get("/api/status")
@@ -46,6 +47,9 @@ func TestStaticNetworkBadKeyAndRestart(t *testing.T) {
 	})
 	if !strings.Contains(st.App.LastExit, "exit status 1") {
 		t.Errorf("last exit %q", st.App.LastExit)
+	}
+	if !strings.Contains(st.Log, "exit-after 15s: test hook") {
+		t.Errorf("the status page's recent output lacks the app's last words:\n%s", st.Log)
 	}
 	after := strings.Count(g.consoleText(), "rotation: finished")
 	g.waitFor("recording after the restart", 30*time.Second, func() bool {

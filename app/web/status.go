@@ -25,6 +25,8 @@ type Status struct {
 	// App is the runtime supervisor's record of app restarts.
 	App     AppStatus `json:"app"`
 	Viewers int64     `json:"live_viewers"`
+	// Log is the app's recent output, as the runtime keeps it.
+	Log string `json:"log,omitempty"`
 }
 
 // AppStatus is how often the runtime restarted the app, and why last.

@@ -78,3 +78,17 @@ func TestStopTermThenKill(t *testing.T) {
 		}
 	}
 }
+
+func TestRingKeepsTheTail(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "app.log")
+	r := &Ring{Path: p, Size: 10}
+	r.Write([]byte("0123456789"))
+	r.Write([]byte("abc"))
+	if got := string(r.Bytes()); got != "3456789abc" {
+		t.Errorf("ring = %q", got)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if b, _ := os.ReadFile(p); string(b) != "3456789abc" {
+		t.Errorf("saved %q", b)
+	}
+}

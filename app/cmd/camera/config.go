@@ -35,7 +35,7 @@ type webConfig struct {
 	User, Password, PasswordFile, PasswordHash string
 	TLS, TLSDir                                string
 	MaxViewers                                 int
-	BootJSON, SupervisorJSON                   string
+	BootJSON, SupervisorJSON, AppLog           string
 	// RecordingDisabled, when set, is why nothing is recorded (the
 	// runtime found no data disk); live view and status still work.
 	RecordingDisabled string
@@ -123,6 +123,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.Web.TLSDir, "tls-dir", "", "folder of cert.pem and key.pem (default: <data>/.unicam/tls)")
 	fs.IntVar(&c.Web.MaxViewers, "max-viewers", 10, "most live viewers at once")
 	fs.StringVar(&c.Web.BootJSON, "boot-json", "/run/unicam/boot.json", "boot timings the runtime wrote, shown on the status page")
+	fs.StringVar(&c.Web.AppLog, "app-log", "/run/unicam/app.log", "the app's recent output as the runtime keeps it, shown on the status page")
 	fs.StringVar(&c.Web.SupervisorJSON, "supervisor-json", "/run/unicam/supervisor.json", "restart record the runtime wrote, shown on the status page")
 	fs.DurationVar(&c.Web.FreezeAfter, "freeze-after", 0, "test hook: stop the whole app (SIGSTOP) after this long")
 	fs.StringVar(&c.Web.Heartbeat, "heartbeat", "/run/unicam/heartbeat", "file touched every second while recording progresses, for the runtime's watchdog (\"\" for none)")

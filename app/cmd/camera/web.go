@@ -106,6 +106,9 @@ func statusFunc(c *config, src capture.Source, rec *rotation.Recorder) func() we
 		if b, err := os.ReadFile(c.Web.SupervisorJSON); err == nil {
 			json.Unmarshal(b, &st.App)
 		}
+		if b, err := os.ReadFile(c.Web.AppLog); err == nil {
+			st.Log = tail(string(b), 60)
+		}
 		return st
 	}
 }
@@ -115,4 +118,10 @@ func zeroIsNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

@@ -36,6 +36,8 @@ const (
 	bootJSON     = "/run/unicam/boot.json"
 	// supervisorJSON tells the app's status page about restarts.
 	supervisorJSON = "/run/unicam/supervisor.json"
+	// appLog holds the app's last 64 KiB of output for its status page.
+	appLog = "/run/unicam/app.log"
 	// noDataDir stands in for /data when there is no data disk.
 	noDataDir = "/run/unicam/no-data-disk"
 	diskLabel = "UNICAM"
@@ -181,8 +183,10 @@ func (st *initState) startApp(ctx context.Context) error {
 		return fmt.Errorf("app missing from the image: %w", err)
 	}
 	args := append(st.baseArgs(), st.checkedArgs(ctx)...)
+	ring := &supervise.Ring{Path: appLog, Size: 64 << 10}
+	out := io.MultiWriter(st.console, ring)
 	st.sup = &supervise.Supervisor{
-		Path: appPath, Args: args, Stdout: st.console, Stderr: st.console,
+		Path: appPath, Args: args, Stdout: out, Stderr: out,
 		MinBackoff: time.Second, MaxBackoff: 30 * time.Second, StableAfter: time.Minute,
 		Logf: st.logf, StatusFile: supervisorJSON,
 	}
