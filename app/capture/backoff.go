@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"context"
+	"log"
 	"math/rand/v2"
 	"time"
 )
@@ -22,3 +24,30 @@ func (b *backoff) next() time.Duration {
 }
 
 func (b *backoff) reset() { b.cur = b.min }
+
+// retry runs session until ctx ends: after every failure it records the
+// error, waits with bo's backoff (reset once a session delivered frames)
+// and runs it again. It is the reconnect loop every real camera shares.
+func retry(ctx context.Context, name string, st *tracker, bo backoff, logger *log.Logger, again string,
+	session func(context.Context) (int, error)) {
+	defer st.state(name, StateStopped)
+	for {
+		st.state(name, StateConnecting)
+		n, err := session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if n > 0 {
+			bo.reset()
+		}
+		st.fail(err, time.Now())
+		st.state(name, StateBackoff)
+		wait := bo.next()
+		logger.Printf("capture: %s: %v; %s in %v", name, err, again, wait.Round(100*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}

@@ -142,28 +142,9 @@ func (c *HTTPCamera) transport() http.RoundTripper {
 // failure with capped exponential backoff and jitter.
 func (c *HTTPCamera) Run(ctx context.Context, emit func(*Frame)) error {
 	c.defaults()
-	bo := backoff{min: c.MinBackoff, max: c.MaxBackoff}
-	for {
-		c.st.state(c.Name(), StateConnecting)
-		frames, err := c.session(ctx, emit)
-		if ctx.Err() != nil {
-			c.st.state(c.Name(), StateStopped)
-			return nil
-		}
-		if frames > 0 {
-			bo.reset()
-		}
-		c.st.fail(err, time.Now())
-		wait := bo.next()
-		c.st.state(c.Name(), StateBackoff)
-		c.Logger.Printf("capture: %s: %v; retrying in %v", c.Name(), err, wait.Round(100*time.Millisecond))
-		select {
-		case <-ctx.Done():
-			c.st.state(c.Name(), StateStopped)
-			return nil
-		case <-time.After(wait):
-		}
-	}
+	retry(ctx, c.Name(), &c.st, backoff{min: c.MinBackoff, max: c.MaxBackoff}, c.Logger, "retrying",
+		func(ctx context.Context) (int, error) { return c.session(ctx, emit) })
+	return nil
 }
 
 // session runs one connection (or, for snapshots, one polling run) and

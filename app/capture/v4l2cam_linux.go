@@ -63,27 +63,9 @@ func (c *V4L2Camera) Run(ctx context.Context, emit func(*Frame)) error {
 		c.Open = func(p string) (Device, error) { return webcam.Open(p) }
 	}
 	bo := backoff{min: max(c.MinBackoff, 100*time.Millisecond), max: max(c.MaxBackoff, time.Second)}
-	for {
-		c.st.state(c.Name(), StateConnecting)
-		n, err := c.session(ctx, emit)
-		if ctx.Err() != nil {
-			c.st.state(c.Name(), StateStopped)
-			return nil
-		}
-		if n > 0 {
-			bo.reset()
-		}
-		c.st.fail(err, time.Now())
-		c.st.state(c.Name(), StateBackoff)
-		wait := bo.next()
-		c.Logger.Printf("capture: %s: %v; reopening in %v", c.Name(), err, wait.Round(100*time.Millisecond))
-		select {
-		case <-ctx.Done():
-			c.st.state(c.Name(), StateStopped)
-			return nil
-		case <-time.After(wait):
-		}
-	}
+	retry(ctx, c.Name(), &c.st, bo, c.Logger, "reopening",
+		func(ctx context.Context) (int, error) { return c.session(ctx, emit) })
+	return nil
 }
 
 func (c *V4L2Camera) session(ctx context.Context, emit func(*Frame)) (int, error) {
