@@ -56,6 +56,7 @@ type format struct {
 var formats = map[string]format{
 	"mkv":   {ext: ".mkv", create: createMKV, repair: repairMKV, info: infoMKV},
 	"mjpeg": {ext: ".mjpeg", create: createMJPEG, repair: repairMJPEG, info: infoMJPEG},
+	"avi":   {ext: ".avi", create: createAVI, repair: repairAVI, info: infoAVI},
 }
 
 // FormatNames is the sorted list of accepted container names.

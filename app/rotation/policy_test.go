@@ -245,7 +245,7 @@ func TestMJPEGContainer(t *testing.T) {
 		t.Fatalf("segments %+v", segs)
 	}
 	probeFrames(t, filepath.Join(r.cfg.Dir, segs[1].Name), 50)
-	if _, err := New(Config{Dir: t.TempDir(), Container: "avi2", Segment: time.Hour, MaxBytes: 1 << 20}); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "mjpeg, mkv") {
+	if _, err := New(Config{Dir: t.TempDir(), Container: "avi2", Segment: time.Hour, MaxBytes: 1 << 20}); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "avi, mjpeg, mkv") {
 		t.Errorf("unknown container: %v", err)
 	}
 }
