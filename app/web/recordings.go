@@ -104,8 +104,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 
 // contentType is the MIME type of a segment file by its extension.
 func contentType(name string) string {
-	if strings.HasSuffix(strings.TrimSuffix(name, rotation.PartialSuffix), ".mjpeg") {
+	switch n := strings.TrimSuffix(name, rotation.PartialSuffix); {
+	case strings.HasSuffix(n, ".mjpeg"):
 		return "video/x-motion-jpeg"
+	case strings.HasSuffix(n, ".avi"):
+		return "video/x-msvideo"
 	}
 	return "video/x-matroska"
 }
