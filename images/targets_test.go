@@ -70,3 +70,32 @@ func isoBoot(t *testing.T, firmware string) {
 	}
 	e2fsck(t, g.disk)
 }
+
+// TestRawDiskBootsUEFI boots the raw disk image as a machine's only disk
+// with UEFI: GRUB on its EFI partition loads the kernel, and the runtime
+// finds the data partition by its UNICAM label.
+func TestRawDiskBootsUEFI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	dir := bakedImage(t, "qemu")
+	g := bootWith(t, dir, bootOpts{Raw: filepath.Join(dir, target.RawFile), Firmware: "/usr/share/ovmf/OVMF.fd"})
+	var pw string
+	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
+		m := generatedPassword.FindStringSubmatch(g.consoleText())
+		if m != nil {
+			pw = m[1]
+		}
+		return m != nil
+	})
+	if !strings.Contains(g.consoleText(), "data disk /dev/vda2 mounted on /data") {
+		t.Error("the raw disk's data partition was not mounted as /data")
+	}
+	g.waitFor("a recording on the raw disk's data partition", 120*time.Second, func() bool {
+		code, body, err := g.getAs("/", "admin", pw)
+		return err == nil && code == 200 && strings.Contains(string(body), `href="/recordings/video`)
+	})
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+}

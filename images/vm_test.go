@@ -96,6 +96,9 @@ type bootOpts struct {
 	ISO string
 	// Firmware is a UEFI image for -bios ("" is the BIOS).
 	Firmware string
+	// Raw boots a copy of this whole-disk image (the raw target), its
+	// only disk, instead of kernel, initramfs and a data disk.
+	Raw string
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
@@ -113,7 +116,11 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	}
 	tmp := t.TempDir()
 	g := &guest{t: t, console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
-	if err := datadisk.Create(context.Background(), g.disk, o.DiskSize); err != nil {
+	if o.Raw != "" {
+		if out, err := exec.Command("cp", "--sparse=always", o.Raw, g.disk).CombinedOutput(); err != nil {
+			t.Fatalf("copy %s: %v %s", o.Raw, err, out)
+		}
+	} else if err := datadisk.Create(context.Background(), g.disk, o.DiskSize); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
@@ -123,7 +130,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		kernel = o.Kernel
 	}
 	cfg := qemu.Config{
-		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware,
+		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware, Boot: o.Raw != "",
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},

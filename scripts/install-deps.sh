@@ -15,7 +15,8 @@ packages=(
   grub-pc-bin       # the ISO boots with BIOS ...
   grub-efi-amd64-bin # ... and UEFI
   grub-common       # grub-mkrescue
-  mtools            # grub-mkrescue's EFI image
+  mtools            # grub-mkrescue's EFI image, and the raw disk's EFI partition
+  fdisk             # sfdisk partitions the raw disk
   xorriso           # grub-mkrescue writes the ISO with it
   libvirt-clients   # virt-xml-validate checks the libvirt domain
   ovmf              # UEFI firmware, to boot the ISO the UEFI way in tests

@@ -36,6 +36,8 @@ type Config struct {
 	ISO string
 	// Firmware is a UEFI firmware image (OVMF) for -bios; "" is SeaBIOS.
 	Firmware string
+	// Boot boots from Disk itself (the raw target) instead of Kernel.
+	Boot bool
 	// Reboot lets a guest reset (a watchdog's, or reboot) restart it;
 	// otherwise QEMU exits, so a panic or reset ends a test run.
 	Reboot bool
@@ -58,9 +60,11 @@ func Args(c Config) []string {
 	if c.Firmware != "" {
 		a = append(a, "-bios", c.Firmware)
 	}
-	if c.ISO != "" {
+	switch {
+	case c.ISO != "":
 		a = append(a, "-cdrom", c.ISO, "-boot", "d")
-	} else {
+	case c.Boot:
+	default:
 		a = append(a, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline)
 	}
 	if !c.Reboot {

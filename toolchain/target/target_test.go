@@ -42,7 +42,19 @@ func TestGrubConfigAndRegistry(t *testing.T) {
 	if !strings.Contains(g, "linux /boot/vmlinuz console=ttyS0 quiet") || !strings.Contains(g, "initrd /boot/initramfs.cpio.gz") {
 		t.Errorf("grub.cfg:\n%s", g)
 	}
-	if _, err := Lookup("vmware"); err == nil || !strings.Contains(err.Error(), "iso, libvirt, qemu, xen") {
+	if _, err := Lookup("vmware"); err == nil || !strings.Contains(err.Error(), "iso, libvirt, qemu, raw, xen") {
 		t.Errorf("Lookup(vmware) = %v", err)
+	}
+}
+
+func TestSfdiskScript(t *testing.T) {
+	s := SfdiskScript()
+	for _, want := range []string{"label: gpt", "start=2048, size=131072, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "start=133120, type=0FC63DAF"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("sfdisk script lacks %q:\n%s", want, s)
+		}
+	}
+	if g := RawGrubConfig("vmlinuz", "initramfs.cpio.gz", "console=ttyS0"); !strings.Contains(g, "search --no-floppy --file --set=root /vmlinuz") {
+		t.Errorf("grub.cfg:\n%s", g)
 	}
 }
