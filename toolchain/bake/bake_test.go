@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -54,7 +55,11 @@ func TestBadDefinitionLeavesNothing(t *testing.T) {
 	}
 	b, _ := os.ReadFile(filepath.Join(repo(), "images", "qemu.yaml"))
 	spec := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(spec, []byte(strings.Replace(string(b), "targets: [qemu, iso, libvirt]", "targets: [qemu, vmware]", 1)), 0o644)
+	bad := regexp.MustCompile(`(?m)^targets: .*$`).ReplaceAllString(string(b), "targets: [qemu, vmware]")
+	if bad == string(b) {
+		t.Fatal("images/qemu.yaml has no targets: line to break")
+	}
+	os.WriteFile(spec, []byte(bad), 0o644)
 	out := t.TempDir()
 	_, err := Run(context.Background(), Opts{Spec: spec, OutDir: out, CacheDir: cacheDir(), RepoDir: repo(), Log: io.Discard})
 	if err == nil || !strings.Contains(err.Error(), "targets") || !strings.Contains(err.Error(), `"vmware"`) {
