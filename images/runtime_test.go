@@ -1,7 +1,9 @@
 package images
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,4 +95,65 @@ func TestWatchdogResetsFrozenApp(t *testing.T) {
 	if !strings.Contains(string(body), "watchdog reset") {
 		t.Errorf("/api/status does not show the watchdog reset:\n%s", body)
 	}
+}
+
+// sntpServer answers SNTP requests on loopback port 123 with a fixed
+// time, as a LAN time server would; the guest reaches it at 10.0.2.2
+// through QEMU's user network. (u-root's ntpdate always asks port 123.)
+func sntpServer(t *testing.T, now time.Time) {
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:123")
+	if err != nil {
+		t.Fatalf("SNTP test server on 127.0.0.1:123 (needs root, and the port free): %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 128)
+		for {
+			n, addr, err := conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n < 48 {
+				continue
+			}
+			resp := make([]byte, 48)
+			resp[0] = 0<<6 | 4<<3 | 4                   // no leap warning, version 4, server
+			resp[1] = 2                                 // stratum
+			resp[3] = 0xEC                              // precision
+			binary.BigEndian.PutUint32(resp[4:], 1<<10) // root delay
+			binary.BigEndian.PutUint32(resp[8:], 1<<10) // root dispersion
+			copy(resp[12:16], "LOCL")
+			ts := ntpTime(now)
+			binary.BigEndian.PutUint64(resp[16:], ntpTime(now.Add(-time.Minute)))
+			copy(resp[24:32], buf[40:48]) // origin = the request's transmit time
+			binary.BigEndian.PutUint64(resp[32:], ts)
+			binary.BigEndian.PutUint64(resp[40:], ts)
+			conn.WriteTo(resp, addr)
+		}
+	}()
+}
+
+// ntpTime is t as a 64-bit NTP timestamp (seconds since 1900, fraction).
+func ntpTime(t time.Time) uint64 {
+	secs := uint64(t.Unix() + 2208988800)
+	frac := uint64(t.Nanosecond()) << 32 / 1e9
+	return secs<<32 | frac
+}
+
+// TestNTPSetsTheClockBeforeRecording boots with unicam.ntp pointing at a
+// time server that says 2030: the runtime sets the clock before the app
+// starts, so the first recording is named by the server's time.
+func TestNTPSetsTheClockBeforeRecording(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	sntpServer(t, time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	g := boot(t, bakedImage(t, "qemu"), "unicam.ntp=10.0.2.2", "unicam.segment=5s")
+	g.waitFor("the clock set from the NTP server", 90*time.Second, func() bool {
+		return strings.Contains(g.consoleText(), "clock set from 10.0.2.2")
+	})
+	g.waitFor("a recording named by the NTP time", 60*time.Second, func() bool {
+		_, body, err := g.get("/")
+		return err == nil && strings.Contains(string(body), "video2030-01-02-03-0")
+	})
 }

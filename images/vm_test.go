@@ -34,7 +34,7 @@ var (
 
 // bakedImage bakes images/<name>.yaml once per test binary. UNICAM_IMAGE_DIR
 // points at a folder of images already baked (by make image) to skip it.
-func bakedImage(t *testing.T, name string) string {
+func bakedImage(t testing.TB, name string) string {
 	t.Helper()
 	if d := os.Getenv("UNICAM_IMAGE_DIR"); d != "" {
 		return filepath.Join(d, name)

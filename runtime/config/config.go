@@ -25,9 +25,11 @@ const (
 	KeyIP       = "ip"
 	KeyHostname = "hostname"
 	KeyDisk     = "disk"
+	// KeyNTP lists NTP servers (host or host:port, comma-separated).
+	KeyNTP = "ntp"
 )
 
-var runtimeKeys = []string{KeyIP, KeyHostname, KeyDisk}
+var runtimeKeys = []string{KeyIP, KeyHostname, KeyDisk, KeyNTP}
 
 // Values is a set of key=value settings, keys without the unicam. prefix.
 type Values map[string]string

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/u-root/u-root/pkg/ntpdate"
 	"github.com/u-root/u-root/pkg/watchdog"
 	"unicam/runtime/boot"
 	"unicam/runtime/config"
@@ -100,6 +101,7 @@ func (st *initState) steps() []boot.Step {
 		{Name: "config", Run: st.readConfig},
 		{Name: "clock", Run: checkClock},
 		{Name: "network", Run: st.network},
+		{Name: "ntp", Run: st.syncClock},
 		{Name: "app", Required: true, Run: st.startApp},
 		{Name: "watchdog", Run: st.armWatchdog},
 	}
@@ -301,4 +303,19 @@ func (st *initState) loadModules(context.Context) error {
 		st.logf("modules: no device here for %s (not loaded)", strings.Join(absent, ", "))
 	}
 	return err
+}
+
+// syncClock sets the clock from the NTP servers in unicam.ntp, when any:
+// before the app starts, so recordings are named by the right time.
+func (st *initState) syncClock(context.Context) error {
+	list := st.cfg[config.KeyNTP]
+	if list == "" {
+		return nil
+	}
+	server, offset, err := ntpdate.SetTime(strings.Split(list, ","), "", "", false)
+	if err != nil {
+		return fmt.Errorf("unicam.ntp=%s: %w", list, err)
+	}
+	st.logf("clock set from %s (it was %.3f s off)", server, offset)
+	return checkClock(context.Background())
 }

@@ -1,0 +1,147 @@
+package images
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/u-root/mkuimage/cpio"
+	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/llog"
+
+	"unicam/toolchain/bake"
+	"unicam/toolchain/qemu"
+)
+
+// trivialInitramfs builds an initramfs whose /init only prints a marker
+// and powers off.
+func trivialInitramfs(b *testing.B) string {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "init")
+	cmd := exec.Command("go", "build", "-o", bin, "./images/testdata/trivialinit")
+	cmd.Dir = repoRoot(b)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build trivial init: %v\n%s", err, out)
+	}
+	base, _ := cpio.ArchiveFromRecords([]cpio.Record{cpio.Directory("dev", 0o755), cpio.CharDev("dev/console", 0o600, 5, 1)})
+	out := filepath.Join(dir, "trivial.cpio")
+	err := uimage.Create(llog.New(0, llog.WritePrintf(io.Discard)), uimage.WithBaseArchive(base), uimage.WithFiles(bin+":init"),
+		uimage.WithSkipLDD(), uimage.WithTempDir(dir), uimage.WithCPIOOutput(out))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// waitConsole waits for marker on a console file and returns when it came.
+func waitConsole(b *testing.B, path, marker string, limit time.Duration) time.Time {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if f, err := os.ReadFile(path); err == nil && strings.Contains(string(f), marker) {
+			return time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Fatalf("no %q on the console within %v", marker, limit)
+	return time.Time{}
+}
+
+// BenchmarkBootToHTTP boots, in the same run, the qemu image until its
+// first HTTP 200 and the same kernel with a trivial init until that init
+// prints, both under the same QEMU settings. "ratio" is the appliance's
+// time over the trivial one (target ≤ 1.3); "shim-ms" is the runtime's
+// own boot steps, module loading, network and NTP excluded (target ≤ 100).
+func BenchmarkBootToHTTP(b *testing.B) {
+	dir := bakedImage(b, "qemu")
+	m, err := bake.ReadManifest(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	trivial := trivialInitramfs(b)
+	var app, base time.Duration
+	var shim float64
+	for b.Loop() {
+		start := time.Now()
+		g := bootBench(b, dir, filepath.Join(dir, bake.InitramfsFile), m.Cmdline)
+		for {
+			resp, err := http.Get(g.url + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Since(start) > 3*time.Minute {
+				b.Fatal("no HTTP 200 within 3 minutes")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		app += time.Since(start)
+		shim += shimMillis(b, g)
+		g.vm.Kill()
+
+		start = time.Now()
+		t := bootBench(b, dir, trivial, m.Cmdline)
+		base += waitConsole(b, t.console, "TRIVIAL-INIT-UP", 3*time.Minute).Sub(start)
+		t.vm.Kill()
+	}
+	b.ReportMetric(app.Seconds()/float64(b.N), "app-s")
+	b.ReportMetric(base.Seconds()/float64(b.N), "trivial-s")
+	b.ReportMetric(app.Seconds()/base.Seconds(), "ratio")
+	b.ReportMetric(shim/float64(b.N), "shim-ms")
+}
+
+func bootBench(b *testing.B, dir, initrd, cmdline string) *guest {
+	tmp := b.TempDir()
+	g := &guest{console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
+	exec.Command("/usr/sbin/mke2fs", "-q", "-t", "ext4", "-L", "UNICAM", g.disk, "64M").Run()
+	l, _ := (&net.ListenConfig{}).Listen(b.Context(), "tcp", "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	g.url = "http://127.0.0.1:" + strconv.Itoa(port)
+	cfg := qemu.Config{Kernel: filepath.Join(dir, bake.KernelFile), Initrd: initrd, Cmdline: cmdline + " unicam.password=bench-password-1",
+		MemoryMiB: 512, CPUs: 2, Disk: g.disk, Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
+		Serial: g.console}
+	var err error
+	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+// shimMillis sums the runtime's own boot steps from /api/status.
+func shimMillis(b *testing.B, g *guest) float64 {
+	req, _ := http.NewRequest("GET", g.url+"/api/status", nil)
+	req.SetBasicAuth("admin", "bench-password-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Boot []struct {
+			Name     string        `json:"name"`
+			Duration time.Duration `json:"duration_ns"`
+		} `json:"boot"`
+	}
+	json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&st)
+	var ms float64
+	for _, s := range st.Boot {
+		switch s.Name {
+		case "modules", "network", "ntp":
+		default:
+			ms += float64(s.Duration.Microseconds()) / 1000
+		}
+	}
+	return ms
+}
