@@ -30,17 +30,9 @@ func (isoTarget) Build(ctx context.Context, in Inputs) ([]string, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tree)
-	for _, d := range []string{"boot/grub"} {
-		os.MkdirAll(filepath.Join(tree, d), 0o755)
-	}
-	for _, f := range []string{in.Kernel, in.Initramfs} {
-		b, err := os.ReadFile(filepath.Join(in.Dir, f))
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(tree, "boot", f), b, 0o644); err != nil {
-			return nil, err
-		}
+	os.MkdirAll(filepath.Join(tree, "boot/grub"), 0o755)
+	if _, err := in.copyBoot(filepath.Join(tree, "boot")); err != nil {
+		return nil, err
 	}
 	cfg := GrubConfig(in.Name, in.Kernel, in.Initramfs, in.Cmdline)
 	if err := os.WriteFile(filepath.Join(tree, "boot/grub/grub.cfg"), []byte(cfg), 0o644); err != nil {

@@ -62,17 +62,10 @@ func (rawTarget) Build(ctx context.Context, in Inputs) ([]string, error) {
 	if err := os.WriteFile(cfg, []byte(RawGrubConfig(in.Kernel, in.Initramfs, in.Cmdline)), 0o644); err != nil {
 		return nil, err
 	}
-	// The files' times go into GRUB's memdisk and the FAT: fix them.
-	var files []string
-	for _, f := range []string{in.Kernel, in.Initramfs} {
-		b, err := os.ReadFile(filepath.Join(in.Dir, f))
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, filepath.Join(tmp, f))
-		if err := os.WriteFile(files[len(files)-1], b, 0o644); err != nil {
-			return nil, err
-		}
+	// The files' times go into the FAT: fix them.
+	files, err := in.copyBoot(tmp)
+	if err != nil {
+		return nil, err
 	}
 	if err := fixTimes(append(files, cfg)...); err != nil {
 		return nil, err

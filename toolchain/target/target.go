@@ -6,6 +6,8 @@ package target
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -49,4 +51,22 @@ func Lookup(name string) (Target, error) {
 		return nil, fmt.Errorf("target %q: unknown (accepted: %s)", name, strings.Join(Names(), ", "))
 	}
 	return t, nil
+}
+
+// copyBoot copies the kernel and the initramfs into dir, for the targets
+// that pack them into an image of their own, and returns the copies.
+func (in Inputs) copyBoot(dir string) ([]string, error) {
+	var out []string
+	for _, f := range []string{in.Kernel, in.Initramfs} {
+		b, err := os.ReadFile(filepath.Join(in.Dir, f))
+		if err != nil {
+			return nil, err
+		}
+		dst := filepath.Join(dir, f)
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return nil, err
+		}
+		out = append(out, dst)
+	}
+	return out, nil
 }
