@@ -70,3 +70,22 @@ func (q *QMP) Execute(cmd string) error {
 
 // Close closes the connection.
 func (q *QMP) Close() error { return q.conn.Close() }
+
+// WaitEvent reads QMP events until one named name arrives (WATCHDOG,
+// RESET, SHUTDOWN…) and returns when it was read, or an error at timeout.
+func (q *QMP) WaitEvent(name string, timeout time.Duration) (time.Time, error) {
+	q.conn.SetReadDeadline(time.Now().Add(timeout))
+	defer q.conn.SetReadDeadline(time.Time{})
+	for {
+		line, err := q.r.ReadBytes('\n')
+		if err != nil {
+			return time.Time{}, fmt.Errorf("wait for QMP event %s: %w", name, err)
+		}
+		var ev struct {
+			Event string `json:"event"`
+		}
+		if json.Unmarshal(line, &ev) == nil && ev.Event == name {
+			return time.Now(), nil
+		}
+	}
+}

@@ -70,3 +70,6 @@ func (vm *VM) Kill() {
 	_ = vm.cmd.Process.Kill()
 	<-vm.done
 }
+
+// QMP connects to the VM's QMP socket, for tests that watch events.
+func (vm *VM) QMP() (*QMP, error) { return DialQMP(vm.qmp, 5*time.Second) }
