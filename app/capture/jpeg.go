@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func ScanJPEG(b []byte) (int, error) {
 // data starting at i (0xFF00 stuffing and RSTn markers belong to the data).
 func skipEntropy(b []byte, i int) (int, error) {
 	for {
-		j := indexFF(b[i:])
+		j := bytes.IndexByte(b[i:], 0xFF)
 		if j < 0 {
 			return 0, ErrTruncatedJPEG
 		}
@@ -103,15 +104,6 @@ func skipEntropy(b []byte, i int) (int, error) {
 		}
 		return i, nil
 	}
-}
-
-func indexFF(b []byte) int {
-	for k, c := range b {
-		if c == 0xFF {
-			return k
-		}
-	}
-	return -1
 }
 
 // WithComment returns jpeg with a COM segment holding text inserted right

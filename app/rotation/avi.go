@@ -70,7 +70,7 @@ func (a *aviWriter) header() []byte {
 	fps := a.rate()
 	usPerFrame := uint32(1e6 / fps)
 	b := []byte("RIFF")
-	b = le32b(b, uint32(a.firstRIFFSize()))
+	b = le32b(b, aviUnfinishedRIFF)
 	b = append(b, "AVI LIST"...)
 	b = le32b(b, aviHdrlSize)
 	b = append(b, "hdrlavih"...)
@@ -119,7 +119,7 @@ func (a *aviWriter) header() []byte {
 	b = le32b(b, uint32(a.frames))
 	b = append(b, make([]byte, 244)...)
 	b = append(b, "LIST"...)
-	b = le32b(b, uint32(a.moviSize(0)))
+	b = le32b(b, aviUnfinishedMovi)
 	return append(b, "movi"...)
 }
 
@@ -307,11 +307,21 @@ func (a *aviWriter) idx1() []byte {
 	return b
 }
 
-// firstRIFFSize and moviSize are the sizes an unfinished file carries:
-// as large as a RIFF may be, so a reader of a file cut off by a crash
-// reads on to its end; close patches the real ones.
-func (a *aviWriter) firstRIFFSize() int64 { return aviRIFFMax }
-func (a *aviWriter) moviSize(int64) int64 { return aviRIFFMax - aviHdrlSize - 32 }
+// The sizes an unfinished file carries: as large as a RIFF may be, so a
+// reader of a file cut off by a crash reads on to its end; close patches
+// the real ones.
+const (
+	aviUnfinishedRIFF = aviRIFFMax
+	aviUnfinishedMovi = aviRIFFMax - aviHdrlSize - 32
+)
+
+// aviHeaderLen is the length of the header this writer lays out (always
+// the same), so movi's data starts there; aviTotalFramesOff is where
+// dmlh's total frame count sits, 260 bytes before it.
+var (
+	aviHeaderLen      = int64(len((&aviWriter{}).header()))
+	aviTotalFramesOff = aviHeaderLen - 260
+)
 
 func (a *aviWriter) patch(off int64, v uint32) error {
 	if _, err := a.w.Seek(off, io.SeekStart); err != nil {
@@ -386,7 +396,7 @@ func repairAVI(f File, size int64, start time.Time) (container, error) {
 	}
 	width := int(binary.LittleEndian.Uint32(hdr[64:]))
 	height := int(binary.LittleEndian.Uint32(hdr[68:]))
-	sizes := aviFrames(f, size, int64(len((&aviWriter{}).header())))
+	sizes := aviFrames(f, size, aviHeaderLen)
 	a := &aviWriter{w: &nullFile{}, start: start, last: start, width: width, height: height, inFirst: true}
 	if err := a.writeHeader(); err != nil {
 		return nil, err
@@ -446,8 +456,7 @@ func infoAVI(r io.ReaderAt, size int64, start time.Time) (time.Time, int64, erro
 	usPerFrame := int64(binary.LittleEndian.Uint32(hdr[32:]))
 	var total [4]byte
 	// dmlh's dwTotalFrames counts every RIFF's frames.
-	off := int64(len((&aviWriter{}).header())) - 12 - 248 - 8 + 8
-	if _, err := r.ReadAt(total[:], off); err != nil {
+	if _, err := r.ReadAt(total[:], aviTotalFramesOff); err != nil {
 		return time.Time{}, 0, err
 	}
 	frames := int64(binary.LittleEndian.Uint32(total[:]))

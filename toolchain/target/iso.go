@@ -30,7 +30,9 @@ func (isoTarget) Build(ctx context.Context, in Inputs) ([]string, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tree)
-	os.MkdirAll(filepath.Join(tree, "boot/grub"), 0o755)
+	if err := os.MkdirAll(filepath.Join(tree, "boot/grub"), 0o755); err != nil {
+		return nil, err
+	}
 	if _, err := in.copyBoot(filepath.Join(tree, "boot")); err != nil {
 		return nil, err
 	}
