@@ -19,14 +19,22 @@ import (
 // A frame over MaxFrame bytes is dropped and the reader resyncs at the next
 // SOI; memory stays bounded by MaxFrame plus the read buffer.
 type FrameReader struct {
+	src      io.Reader
 	br       *bufio.Reader
 	MaxFrame int
 	buf      []byte
 	// ffRead means entropy() consumed the 0xFF of the marker that follows.
 	ffRead bool
+	// hint is the Content-Length of the part before this frame, or 0;
+	// lengthLies turns the read-by-length fast path off for good once a
+	// camera's Content-Length proved wrong.
+	hint       int
+	lengthLies bool
 	// Skipped counts bytes outside frames; Oversized counts dropped frames.
 	Skipped, Oversized uint64
 }
+
+const readBuffer = 64 << 10
 
 // DefaultMaxFrame is the frame-size cap unless configured otherwise.
 const DefaultMaxFrame = 8 << 20
@@ -36,7 +44,7 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
-	return &FrameReader{br: bufio.NewReaderSize(r, 64<<10), MaxFrame: maxFrame}
+	return &FrameReader{src: r, br: bufio.NewReaderSize(r, readBuffer), MaxFrame: maxFrame}
 }
 
 // Next returns the next complete JPEG. The slice is valid until the next
@@ -67,9 +75,13 @@ func (fr *FrameReader) Next() ([]byte, error) {
 
 // seekSOI discards bytes up to and including the next FF D8.
 func (fr *FrameReader) seekSOI() error {
+	fr.hint = 0
 	for {
 		chunk, err := fr.br.ReadSlice(0xFF)
 		fr.Skipped += uint64(len(chunk))
+		if n, ok := contentLength(chunk); ok {
+			fr.hint = n
+		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
@@ -108,6 +120,9 @@ func (fr *FrameReader) readFrame() error {
 			return err
 		}
 		if m == markerSOS {
+			if done, err := fr.byLength(); done || err != nil {
+				return err
+			}
 			if err := fr.entropy(); err != nil {
 				return err
 			}
@@ -168,6 +183,62 @@ func (fr *FrameReader) copyN(n int) error {
 	fr.buf = slices.Grow(fr.buf, n)[:start+n]
 	_, err := io.ReadFull(fr.br, fr.buf[start:])
 	return err
+}
+
+// byLength reads the rest of a frame whose part header gave its length
+// straight into buf, skipping the copy through the read buffer and the scan
+// of its entropy-coded data, and accepts it when it ends at EOI (trailing
+// CR/LF allowed). The headers up to SOS were walked already, so the frame is
+// checked as the issue asks: SOI, segments by their lengths, EOI. Otherwise the bytes go back
+// to the stream for the scanner, and the camera's lengths are not trusted
+// again.
+func (fr *FrameReader) byLength() (bool, error) {
+	sos := len(fr.buf)
+	if fr.lengthLies || fr.hint > fr.MaxFrame || fr.hint-sos < 2 {
+		return false, nil
+	}
+	fr.buf = slices.Grow(fr.buf, fr.hint-sos)[:fr.hint]
+	n, err := io.ReadFull(fr.br, fr.buf[sos:])
+	end := sos + n
+	for end > sos && (fr.buf[end-1] == '\r' || fr.buf[end-1] == '\n') {
+		end--
+	}
+	if err == nil && end-sos >= 2 && fr.buf[end-2] == 0xFF && fr.buf[end-1] == markerEOI {
+		fr.Skipped += uint64(len(fr.buf) - end)
+		fr.buf = fr.buf[:end]
+		return true, nil
+	}
+	fr.lengthLies = true
+	fr.unread(fr.buf[sos : sos+n])
+	fr.buf = fr.buf[:sos]
+	return false, nil
+}
+
+// unread puts p back in front of the stream. It rebuilds the buffered
+// reader, which is fine for the once per camera it happens.
+func (fr *FrameReader) unread(p []byte) {
+	rest, _ := fr.br.Peek(fr.br.Buffered())
+	back := slices.Concat(p, rest)
+	fr.src = io.MultiReader(bytes.NewReader(back), fr.src)
+	fr.br = bufio.NewReaderSize(fr.src, readBuffer)
+}
+
+// contentLength finds a Content-Length header in the bytes between frames.
+func contentLength(chunk []byte) (int, bool) {
+	const key = "content-length:"
+	for i := 0; i+len(key) <= len(chunk); i++ {
+		c := chunk[i] | 0x20
+		if c != 'c' || !bytes.EqualFold(chunk[i:i+len(key)], []byte(key)) {
+			continue
+		}
+		v := bytes.TrimLeft(chunk[i+len(key):], " \t")
+		n, digits := 0, 0
+		for ; digits < len(v) && digits < 10 && v[digits] >= '0' && v[digits] <= '9'; digits++ {
+			n = n*10 + int(v[digits]-'0')
+		}
+		return n, digits > 0
+	}
+	return 0, false
 }
 
 // entropy copies entropy-coded data up to the marker that ends it; that

@@ -97,6 +97,15 @@ func quirkStreams(frames [][]byte) map[string][]byte {
 	build("boundary without dashes", func(b *bytes.Buffer, _ int, f []byte) { part(b, "myboundary", f, fmt.Sprint(len(f))) })
 	build("no content-length", func(b *bytes.Buffer, _ int, f []byte) { part(b, "--b", f, "") })
 	build("lying content-length", func(b *bytes.Buffer, i int, f []byte) { part(b, "--b", f, fmt.Sprint(len(f)-100+i*150)) })
+	build("content-length too long", func(b *bytes.Buffer, _ int, f []byte) { part(b, "--b", f, fmt.Sprint(len(f)+150)) })
+	build("content-length counts the CRLF", func(b *bytes.Buffer, _ int, f []byte) { part(b, "--b", f, fmt.Sprint(len(f)+2)) })
+	build("content-length lies after two honest parts", func(b *bytes.Buffer, i int, f []byte) {
+		n := len(f)
+		if i == 2 {
+			n -= 7
+		}
+		part(b, "--b", f, fmt.Sprint(n))
+	})
 	build("no boundary before first part", func(b *bytes.Buffer, i int, f []byte) {
 		if i == 0 {
 			b.WriteString("Content-Type: image/jpeg\r\n\r\n")
@@ -206,8 +215,10 @@ func FuzzFrameReader(f *testing.F) {
 			if err != nil {
 				return
 			}
-			if n, err := ScanJPEG(got); err != nil || n != len(got) || len(got) > 4096 {
-				t.Fatalf("frame of %d bytes fails ScanJPEG: %d %v", len(got), n, err)
+			// A frame read by its Content-Length is not scanned past
+			// SOS, so only its ends are checked here.
+			if len(got) > 4096 || !bytes.HasPrefix(got, []byte{0xFF, 0xD8}) || !bytes.HasSuffix(got, []byte{0xFF, 0xD9}) {
+				t.Fatalf("frame of %d bytes is not SOI…EOI under the cap: % x", len(got), got)
 			}
 		}
 	})
