@@ -29,6 +29,10 @@ const PasswordFile = ".unicam/web-password.bcrypt"
 type Credentials struct {
 	User string
 	hash []byte
+	// pending, when set, yields the hash of a plain password being made
+	// in the background, so the web server listens without waiting for
+	// bcrypt (most of a second under software emulation).
+	pending func() []byte
 }
 
 // LoadCredentials settles the web password, in this order: a bcrypt hash
@@ -48,16 +52,25 @@ func LoadCredentials(user, password, hash, dataDir string) (c *Credentials, gene
 		}
 		c.hash = []byte(hash)
 	case password != "":
-		if len(password) < 8 {
-			return nil, "", fmt.Errorf("%w: -password shorter than 8 characters", ErrBadPassword)
+		if len(password) < 8 || len(password) > maxPassword {
+			return nil, "", fmt.Errorf("%w: -password must be 8 to %d characters long", ErrBadPassword, maxPassword)
 		}
-		if c.hash, err = bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost); err != nil {
-			return nil, "", err
-		}
+		c.pending = hashLater(password)
+		go c.pending()
 	default:
 		return loadOrGenerate(c, dataDir)
 	}
 	return c, "", nil
+}
+
+// maxPassword is bcrypt's limit, in bytes.
+const maxPassword = 72
+
+func hashLater(password string) func() []byte {
+	return sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+		return h
+	})
 }
 
 func loadOrGenerate(c *Credentials, dataDir string) (*Credentials, string, error) {
@@ -94,7 +107,11 @@ func randomToken(n int) string {
 // password; a stored hash typed as the password never matches).
 func (c *Credentials) check(user, password string) bool {
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(c.User)) == 1
-	p := bcrypt.CompareHashAndPassword(c.hash, []byte(password)) == nil
+	hash := c.hash
+	if c.pending != nil {
+		hash = c.pending()
+	}
+	p := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	return u && p
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -19,7 +20,11 @@ type Step struct {
 	// Required steps stop the boot when they fail; optional ones are
 	// logged and the boot goes on.
 	Required bool
-	Run      func(ctx context.Context) error
+	// Background steps start in order but the boot goes on without
+	// waiting for them (the network, which the app does not need in order
+	// to start). They are optional; Run waits for them before returning.
+	Background bool
+	Run        func(ctx context.Context) error
 }
 
 // Result is what one step did, for the console and the status page.
@@ -30,27 +35,45 @@ type Result struct {
 }
 
 // Run executes steps in order, printing one line per step to console. It
-// returns the results so far and, when a required step failed, an error
-// wrapping ErrRequired.
+// returns the results in the table's order and, when a required step
+// failed, an error wrapping ErrRequired.
 func Run(ctx context.Context, steps []Step, console io.Writer, now func() time.Time) ([]Result, error) {
-	var results []Result
-	for _, s := range steps {
-		start := now()
-		err := s.Run(ctx)
-		r := Result{Name: s.Name, Duration: now().Sub(start)}
-		ms := float64(r.Duration.Microseconds()) / 1000
-		switch {
-		case err == nil:
-			fmt.Fprintf(console, "unicam: %-10s ok      %8.1f ms\n", s.Name, ms)
-		case s.Required:
-			r.Err = err.Error()
-			fmt.Fprintf(console, "unicam: %-10s FAILED  %8.1f ms: %v\n", s.Name, ms, err)
-			return append(results, r), fmt.Errorf("%w: %s: %w", ErrRequired, s.Name, err)
-		default:
-			r.Err = err.Error()
-			fmt.Fprintf(console, "unicam: %-10s skipped %8.1f ms: %v\n", s.Name, ms, err)
+	results := make([]Result, len(steps))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i, s := range steps {
+		if s.Background {
+			wg.Go(func() { results[i], _ = runStep(ctx, s, console, now) })
+			continue
 		}
-		results = append(results, r)
+		r, err := runStep(ctx, s, console, now)
+		results[i] = r
+		if err != nil {
+			wg.Wait()
+			return results[:i+1], err
+		}
 	}
+	wg.Wait()
 	return results, nil
+}
+
+// runStep runs one step and prints its line; the error is non-nil only
+// for a required step that failed.
+func runStep(ctx context.Context, s Step, console io.Writer, now func() time.Time) (Result, error) {
+	start := now()
+	err := s.Run(ctx)
+	r := Result{Name: s.Name, Duration: now().Sub(start)}
+	ms := float64(r.Duration.Microseconds()) / 1000
+	switch {
+	case err == nil:
+		fmt.Fprintf(console, "unicam: %-10s ok      %8.1f ms\n", s.Name, ms)
+	case s.Required && !s.Background:
+		r.Err = err.Error()
+		fmt.Fprintf(console, "unicam: %-10s FAILED  %8.1f ms: %v\n", s.Name, ms, err)
+		return r, fmt.Errorf("%w: %s: %w", ErrRequired, s.Name, err)
+	default:
+		r.Err = err.Error()
+		fmt.Fprintf(console, "unicam: %-10s skipped %8.1f ms: %v\n", s.Name, ms, err)
+	}
+	return r, nil
 }

@@ -38,3 +38,23 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+func TestBackgroundStepRunsBesideLaterOnes(t *testing.T) {
+	appStarted := make(chan struct{})
+	steps := []Step{
+		{Name: "network", Background: true, Run: func(context.Context) error {
+			select {
+			case <-appStarted:
+				return nil
+			case <-time.After(5 * time.Second):
+				return errors.New("the boot waited for the background step")
+			}
+		}},
+		{Name: "app", Required: true, Run: func(context.Context) error { close(appStarted); return nil }},
+	}
+	var out bytes.Buffer
+	results, err := Run(context.Background(), steps, &out, time.Now)
+	if err != nil || len(results) != 2 || results[0].Name != "network" || results[0].Err != "" || results[1].Name != "app" {
+		t.Fatalf("Run = %+v, %v\n%s", results, err, out.String())
+	}
+}

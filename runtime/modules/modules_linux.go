@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/u-root/u-root/pkg/kmodule"
 	"golang.org/x/sys/unix"
@@ -39,14 +40,22 @@ func Load(names []string, opts kmodule.ProbeOpts) (absent []string, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read module dependencies: %w", err)
 	}
+	// kmodule's Prober loads each module once however many goroutines
+	// ask for it, so the modules load side by side: a driver's probe of
+	// its device is most of the time, and the vCPUs can overlap those.
+	results := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() { results[i] = p.Probe(n, "") })
+	}
+	wg.Wait()
 	var errs []error
-	for _, n := range names {
-		err := p.Probe(n, "")
+	for i, err := range results {
 		switch {
 		case errors.Is(err, unix.ENODEV):
-			absent = append(absent, n)
+			absent = append(absent, names[i])
 		case err != nil:
-			errs = append(errs, fmt.Errorf("module %s: %w", n, err))
+			errs = append(errs, fmt.Errorf("module %s: %w", names[i], err))
 		}
 	}
 	return absent, errors.Join(errs...)

@@ -25,15 +25,14 @@ const recorderBuffer = 64
 
 // run wires source → hub → recorder and web, until ctx ends.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == CheckEachFlag {
-		checkEach(args[1:], os.Stdout)
-		return nil
+	logger := log.New(stderr, "", log.LstdFlags)
+	if len(args) > 0 && args[0] == LenientFlag {
+		args = dropRejected(args[1:], logger)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	logger := log.New(stderr, "", log.LstdFlags)
 	src, err := newSource(cfg, logger)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)

@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-// CheckEachFlag makes the app check each setting on its own, print the
-// rejected ones and exit, without recording or serving. The runtime uses
-// it to drop bad keys (falling back to their defaults) instead of letting
-// one typo stop recording.
-const CheckEachFlag = "-check-each"
+// LenientFlag, given first, makes the app check each setting on its own
+// and drop the rejected ones with a log line naming each, so their
+// defaults are used. The runtime starts the app with it: one typo in a
+// config file never stops recording.
+const LenientFlag = "-lenient"
 
 // checkConfig validates every setting without side effects.
 func checkConfig(c *config) error {
@@ -37,9 +37,12 @@ func checkConfig(c *config) error {
 	return nil
 }
 
-// checkEach prints "key<TAB>reason" for every -key=value in args that is
-// rejected on top of the defaults.
-func checkEach(args []string, out io.Writer) {
+// dropRejected returns args without each -key=value that is rejected on
+// top of the defaults, logging "config: unicam.KEY ignored" with the
+// reason (the runtime's name for the key; the value is not repeated, as it
+// may be a password).
+func dropRejected(args []string, logger *log.Logger) []string {
+	var keep []string
 	for _, a := range args {
 		key, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		c, err := parseFlags([]string{a}, io.Discard)
@@ -47,7 +50,10 @@ func checkEach(args []string, out io.Writer) {
 			err = checkConfig(c)
 		}
 		if err != nil {
-			fmt.Fprintf(out, "%s\t%s\n", key, strings.ReplaceAll(err.Error(), "\n", " "))
+			logger.Printf("config: unicam.%s ignored, default used: %s", key, strings.ReplaceAll(err.Error(), "\n", " "))
+			continue
 		}
+		keep = append(keep, a)
 	}
+	return keep
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -60,11 +59,13 @@ type initState struct {
 	// notes are facts found during boot that the status page shows as
 	// extra boot results (a watchdog reset of the previous boot).
 	notes []boot.Result
+	// netDone is closed when the network step has finished, either way.
+	netDone chan struct{}
 }
 
 func run(ctx context.Context, console io.Writer) error {
 	lg := log.New(console, "unicam: ", 0)
-	st := &initState{console: console, logf: lg.Printf}
+	st := &initState{console: console, logf: lg.Printf, netDone: make(chan struct{})}
 	results, err := boot.Run(ctx, st.steps(), console, time.Now)
 	writeBootJSON(append(results, st.notes...), st.logf)
 	if err != nil {
@@ -90,17 +91,19 @@ func run(ctx context.Context, console io.Writer) error {
 
 // steps is the boot, in order. Only mounts and the app are required: the
 // appliance records without network, and the status of a missing disk is
-// shown rather than stopping the boot.
+// shown rather than stopping the boot. The network comes up beside the
+// rest (the app listens on every address, so it may start first); NTP,
+// when configured, waits for it.
 func (st *initState) steps() []boot.Step {
 	return []boot.Step{
 		{Name: "mount", Required: true, Run: func(context.Context) error { return mounts.Setup("", mounts.Table) }},
 		{Name: "modules", Run: st.loadModules},
-		{Name: "power", Run: st.watchPower},
+		{Name: "power", Background: true, Run: st.watchPower},
 		{Name: "cmdline", Run: st.readCmdline},
 		{Name: "data-disk", Run: st.mountData},
 		{Name: "config", Run: st.readConfig},
 		{Name: "clock", Run: checkClock},
-		{Name: "network", Run: st.network},
+		{Name: "network", Background: true, Run: st.network},
 		{Name: "ntp", Run: st.syncClock},
 		{Name: "app", Required: true, Run: st.startApp},
 		{Name: "watchdog", Run: st.armWatchdog},
@@ -165,6 +168,7 @@ func readConfFile(name string) (config.Values, error) {
 }
 
 func (st *initState) network(ctx context.Context) error {
+	defer close(st.netDone)
 	host := st.cfg[config.KeyHostname]
 	if err := netup.SetHostname(host); err != nil {
 		st.logf("hostname: %v", err)
@@ -184,7 +188,10 @@ func (st *initState) startApp(ctx context.Context) error {
 	if _, err := os.Stat(appPath); err != nil {
 		return fmt.Errorf("app missing from the image: %w", err)
 	}
-	args := append(st.baseArgs(), st.checkedArgs(ctx)...)
+	// -lenient: the app drops each key it rejects (unknown, or a bad
+	// value) with a console line naming it, so its default is used and
+	// one typo never stops recording.
+	args := append(append([]string{"-lenient"}, st.baseArgs()...), st.cfg.AppArgs()...)
 	ring := &supervise.Ring{Path: appLog, Size: 64 << 10}
 	out := io.MultiWriter(st.console, ring)
 	st.sup = &supervise.Supervisor{
@@ -217,36 +224,6 @@ func (st *initState) baseArgs() []string {
 		return []string{"-data=" + dataDir, "-listen=:80"}
 	}
 	return []string{"-data=" + noDataDir, "-listen=:80", "-recording-disabled=" + st.diskErr.Error()}
-}
-
-// checkedArgs turns the config into app flags, dropping each key the app
-// rejects (unknown, or a bad value) with a console line naming it, so
-// its default is used and one typo never stops recording.
-func (st *initState) checkedArgs(ctx context.Context) []string {
-	args := st.cfg.AppArgs()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, appPath, append([]string{"-check-each"}, args...)...).Output()
-	if err != nil {
-		st.logf("config: cannot check the app's settings (%v); passing them unchecked", err)
-		return args
-	}
-	bad := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if key, why, ok := strings.Cut(line, "\t"); ok {
-			bad[key] = why
-		}
-	}
-	var keep []string
-	for _, a := range args {
-		key, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
-		if why, ok := bad[key]; ok {
-			st.logf("config: unicam.%s ignored, default used: %s", key, why)
-			continue
-		}
-		keep = append(keep, a)
-	}
-	return keep
 }
 
 // clockFloor is a date before any recording this build makes: a clock
@@ -312,6 +289,7 @@ func (st *initState) syncClock(context.Context) error {
 	if list == "" {
 		return nil
 	}
+	<-st.netDone
 	server, offset, err := ntpdate.SetTime(strings.Split(list, ","), "", "", false)
 	if err != nil {
 		return fmt.Errorf("unicam.ntp=%s: %w", list, err)
