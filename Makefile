@@ -1,6 +1,9 @@
 # unicam: `make run` boots the appliance under QEMU, `make test` proves it.
 GO        ?= go
 IMAGE     ?= qemu
+# The kernel for every bake, replacing the definition's: debian, minimal
+# (built from Debian's linux-source, cached), or a bzImage path.
+KERNEL    ?=
 OUT       ?= images/out
 DISK      ?= $(OUT)/data.img
 DISK_SIZE ?= 1G
@@ -30,17 +33,19 @@ all: image
 deps:
 	@bash scripts/install-deps.sh
 
+BAKE = $(GO) run ./toolchain/cmd/bake -out $(OUT) -kernel "$(KERNEL)"
+
 # One flavour (qemu: kernel + initramfs, the QEMU command, the ISO, the
 # libvirt domain), all of them, or the Xen PVH one; each folder under
 # $(OUT) has a manifest.json with every artifact's sha256.
 image: deps
-	$(GO) run ./toolchain/cmd/bake -image images/$(IMAGE).yaml -out $(OUT)
+	$(BAKE) -image images/$(IMAGE).yaml
 
 images: deps
-	for f in images/*.yaml; do $(GO) run ./toolchain/cmd/bake -image $$f -out $(OUT) || exit 1; done
+	for f in images/*.yaml; do $(BAKE) -image $$f || exit 1; done
 
 xen: deps
-	$(GO) run ./toolchain/cmd/bake -image images/xen.yaml -out $(OUT)
+	$(BAKE) -image images/xen.yaml
 
 iso: image
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicam/toolchain/bake"
 )
 
 var (
@@ -20,8 +21,37 @@ func TestBootRecordServePowerdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM; run without -short (make test)")
 	}
-	g := boot(t, bakedImage(t, "qemu"), "unicam.segment=10s")
+	recordServePowerdown(t, boot(t, bakedImage(t, "qemu"), "unicam.segment=10s"))
+}
 
+// TestTinyRecordsIn32MiB is the slice again with unicam's minimal kernel
+// (no modules) in a 32 MiB guest.
+func TestTinyRecordsIn32MiB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	dir := bakedImage(t, "tiny")
+	m, err := bake.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MemoryMiB != 32 || m.Kernel.Fragment == "" {
+		t.Fatalf("tiny image: %d MiB, kernel %+v; want 32 MiB and the minimal kernel", m.MemoryMiB, m.Kernel)
+	}
+	g := boot(t, dir, "unicam.segment=10s")
+	recordServePowerdown(t, g)
+	for _, bad := range []string{"Out of memory", "oom-kill", "page allocation failure"} {
+		if strings.Contains(g.consoleText(), bad) {
+			t.Errorf("console shows %q", bad)
+		}
+	}
+}
+
+// recordServePowerdown waits for a finished recording, downloads it (401
+// without credentials), checks it with ffprobe against the frames the
+// recorder logged, powers the guest down and checks the disk.
+func recordServePowerdown(t *testing.T, g *guest) {
+	t.Helper()
 	var page string
 	g.waitFor("finished recording in the list", 90*time.Second, func() bool {
 		code, body, err := g.get("/")

@@ -97,8 +97,8 @@ func TestWatchdogResetsFrozenApp(t *testing.T) {
 	// add the kernel's boot time, which depends on the machine's load.
 	took := at.Sub(frozen)
 	t.Logf("watchdog fired %v after the app froze", took.Round(time.Second))
-	if took > 36*time.Second {
-		t.Errorf("watchdog fired %v after the freeze; want within the 2×15 s timeout + 4 s heartbeat age + 1 s polling", took)
+	if took > 20*time.Second {
+		t.Errorf("watchdog fired %v after the freeze; want within the 15 s timeout + 5 s", took)
 	}
 	g.waitFor("the reset reported", 60*time.Second, func() bool {
 		return strings.Contains(g.consoleText(), "the previous boot ended by a watchdog reset")

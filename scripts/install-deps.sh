@@ -22,6 +22,13 @@ packages=(
   ovmf              # UEFI firmware, to boot the ISO the UEFI way in tests
   shellcheck        # checks scripts/ in make test
   libxml2-utils     # xmllint, which virt-xml-validate runs
+  linux-source      # the minimal kernel (KERNEL=minimal, the tiny image) ...
+  build-essential   # ... is built from it with gcc and make,
+  bc                # ... bc,
+  bison             # ... bison,
+  flex              # ... flex,
+  libelf-dev        # ... libelf (objtool)
+  libssl-dev        # ... and OpenSSL's headers (sign-file, certs)
 )
 
 missing=()

@@ -23,12 +23,16 @@ type Guard struct {
 	Heartbeat string
 	MaxAge    time.Duration
 	Interval  time.Duration
-	// Grace lets the app start: until then the watchdog is petted anyway.
+	// Grace lets the app start: until its first heartbeat, or Grace has
+	// passed, the watchdog is petted anyway. After the first heartbeat the
+	// grace is over, so a freeze early in the app's life is caught as
+	// quickly as a late one.
 	Grace time.Duration
 	Logf  func(string, ...any)
 
 	mu      sync.Mutex
 	stopped bool
+	beating bool
 	now     func() time.Time
 }
 
@@ -66,10 +70,13 @@ func (g *Guard) Run(ctx context.Context) {
 
 func (g *Guard) fresh(start time.Time) bool {
 	now := g.now()
-	if now.Sub(start) < g.Grace {
+	fi, err := os.Stat(g.Heartbeat)
+	if err == nil && fi.ModTime().After(start) {
+		g.beating = true
+	}
+	if !g.beating && now.Sub(start) < g.Grace {
 		return true
 	}
-	fi, err := os.Stat(g.Heartbeat)
 	return err == nil && now.Sub(fi.ModTime()) < g.MaxAge
 }
 

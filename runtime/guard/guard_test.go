@@ -46,3 +46,23 @@ func TestPetsOnlyWhileHeartbeatIsFresh(t *testing.T) {
 		t.Errorf("%d magic closes, want 1", dog.closes.Load())
 	}
 }
+
+func TestGraceEndsWithTheFirstHeartbeat(t *testing.T) {
+	hb := filepath.Join(t.TempDir(), "heartbeat")
+	dog := &fakeDog{}
+	g := &Guard{Dev: dog, Heartbeat: hb, MaxAge: 200 * time.Millisecond, Interval: 20 * time.Millisecond, Grace: time.Hour, Logf: t.Logf}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go g.Run(ctx)
+	time.Sleep(100 * time.Millisecond)
+	if dog.pets.Load() < 2 {
+		t.Fatalf("%d pets during the grace before any heartbeat", dog.pets.Load())
+	}
+	os.WriteFile(hb, nil, 0o644)
+	time.Sleep(500 * time.Millisecond) // one heartbeat, then it goes stale
+	before := dog.pets.Load()
+	time.Sleep(200 * time.Millisecond)
+	if after := dog.pets.Load(); after != before {
+		t.Errorf("grace still petting after the app's heartbeat went stale: %d → %d", before, after)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"unicam/toolchain/initramfs"
 	"unicam/toolchain/kernel"
@@ -25,6 +26,9 @@ type Opts struct {
 	CacheDir string
 	// RepoDir is the repository root (the Go module).
 	RepoDir string
+	// Kernel, when set, replaces the definition's kernel: "debian",
+	// "minimal" or a bzImage path (make's KERNEL=).
+	Kernel string
 	// Log receives progress lines.
 	Log io.Writer
 }
@@ -37,11 +41,19 @@ func Run(ctx context.Context, o Opts) (string, error) {
 		return "", err
 	}
 	logf := func(f string, a ...any) { fmt.Fprintf(o.Log, "bake: "+f+"\n", a...) }
-	k, err := getKernel(ctx, img, o.CacheDir, logf)
+	if o.Kernel != "" {
+		img.Kernel = o.Kernel
+	}
+	k, err := getKernel(ctx, img.Kernel, o.CacheDir, logf)
 	if err != nil {
 		return "", err
 	}
-	deps, files, err := k.Modules(img.Modules)
+	mods := bootModules(k, img.Modules, logf)
+	check := img.Modules
+	if k.Builtin == "" {
+		check = mods
+	}
+	deps, files, err := k.Modules(check)
 	if err != nil {
 		return "", err
 	}
@@ -57,7 +69,7 @@ func Run(ctx context.Context, o Opts) (string, error) {
 	err = initramfs.Build(initramfs.Opts{
 		Out: filepath.Join(stage, InitramfsFile), RepoDir: o.RepoDir,
 		KernelRelease: k.Release, ModDir: k.ModDir, ModuleFiles: files, ModulesDep: deps.Subset(files),
-		Modules: img.Modules, Defaults: img.DefaultsFile(), Log: o.Log,
+		Modules: mods, Defaults: img.DefaultsFile(), Log: o.Log,
 	})
 	if err != nil {
 		return "", err
@@ -102,14 +114,30 @@ func buildTargets(ctx context.Context, img *spec.Image, stage string) ([]string,
 	return files, nil
 }
 
-func getKernel(ctx context.Context, img *spec.Image, cacheDir string, logf func(string, ...any)) (*kernel.Kernel, error) {
-	if img.Kernel == "debian" {
+func getKernel(ctx context.Context, kind, cacheDir string, logf func(string, ...any)) (*kernel.Kernel, error) {
+	switch kind {
+	case "debian":
 		return kernel.Debian(ctx, cacheDir, logf)
+	case "minimal":
+		return kernel.Minimal(ctx, cacheDir, logf)
 	}
-	if _, err := os.Stat(img.Kernel); err != nil {
-		return nil, fmt.Errorf("kernel: %w (set kernel: to debian or to an existing bzImage)", err)
+	if _, err := os.Stat(kind); err != nil {
+		return nil, fmt.Errorf("kernel: %w (set kernel: or KERNEL= to debian, minimal or an existing bzImage)", err)
 	}
-	return &kernel.Kernel{Image: img.Kernel}, nil
+	return &kernel.Kernel{Image: kind, Release: "given"}, nil
+}
+
+// bootModules are the modules the runtime loads at boot: none for a kernel
+// that has them built in, or for one taken as given (which must).
+func bootModules(k *kernel.Kernel, names []string, logf func(string, ...any)) []string {
+	switch {
+	case k.Builtin != "":
+		return nil
+	case k.ModDir == "" && len(names) > 0:
+		logf("kernel %s taken as given: it must have built in %s", k.Image, strings.Join(names, ", "))
+		return nil
+	}
+	return names
 }
 
 // publish swaps the finished stage in for the old output folder.

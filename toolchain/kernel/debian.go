@@ -26,10 +26,16 @@ type Kernel struct {
 	PackageVersion string `json:"package_version,omitempty"`
 	// PackageSHA256 is the checksum of the .deb.
 	PackageSHA256 string `json:"package_sha256,omitempty"`
+	// Fragment is the hash of the config fragment a minimal kernel was
+	// built with.
+	Fragment string `json:"fragment,omitempty"`
 	// Image is the bzImage path on the build host.
 	Image string `json:"-"`
 	// ModDir is lib/modules/<release> on the build host ("" when none).
 	ModDir string `json:"-"`
+	// Builtin is the modules.builtin of a kernel that loads no modules:
+	// every module an image lists must be built in.
+	Builtin string `json:"-"`
 }
 
 // MetaPackage is the Debian package that always depends on the current
@@ -167,6 +173,9 @@ func (k *Kernel) Modules(names []string) (Deps, []string, error) {
 	if len(names) == 0 {
 		return Deps{}, nil, nil
 	}
+	if k.Builtin != "" {
+		return Deps{}, nil, k.allBuiltin(names)
+	}
 	if k.ModDir == "" {
 		return nil, nil, fmt.Errorf("kernel %s has no module directory; list no modules: or use kernel: debian", k.Image)
 	}
@@ -185,4 +194,27 @@ func (k *Kernel) Modules(names []string) (Deps, []string, error) {
 		return nil, nil, fmt.Errorf("kernel %s: %w", k.Release, err)
 	}
 	return deps, files, nil
+}
+
+// allBuiltin checks that a kernel without modules has each named driver
+// built in.
+func (k *Kernel) allBuiltin(names []string) error {
+	b, err := os.ReadFile(k.Builtin)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, p := range strings.Fields(string(b)) {
+		have[ModuleName(p)] = true
+	}
+	var missing []string
+	for _, n := range names {
+		if !have[ModuleName(n)] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: kernel %s has %s neither built in nor as modules (add their CONFIG_ options to toolchain/kernel/minimal.config)", ErrNoModule, k.Release, strings.Join(missing, ", "))
+	}
+	return nil
 }

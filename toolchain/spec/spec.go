@@ -24,7 +24,9 @@ var ErrInvalid = errors.New("invalid image definition")
 type Image struct {
 	// Name names the output folder, images/out/<name>.
 	Name string `yaml:"name"`
-	// Kernel is "debian" (Debian's linux-image-amd64) or a path to a bzImage.
+	// Kernel is "debian" (Debian's linux-image-amd64), "minimal" (built
+	// from Debian's linux-source with toolchain/kernel/minimal.config) or
+	// a path to a bzImage, taken as given.
 	Kernel string `yaml:"kernel"`
 	// Modules are loaded at boot in this order, with their dependencies.
 	Modules []string `yaml:"modules"`
@@ -83,7 +85,7 @@ func (img *Image) Validate() error {
 	case !nameRE.MatchString(img.Name):
 		return bad("name", img.Name, "lower-case letters, digits and -, e.g. qemu")
 	case img.Kernel == "":
-		return bad("kernel", img.Kernel, `"debian" or a path to a bzImage`)
+		return bad("kernel", img.Kernel, `"debian", "minimal" or a path to a bzImage`)
 	case img.MemoryMiB < 32 || img.MemoryMiB > 65536:
 		return bad("memory_mib", strconv.Itoa(img.MemoryMiB), "32..65536")
 	case img.CPUs < 1 || img.CPUs > 64:

@@ -240,10 +240,11 @@ func checkClock(context.Context) error {
 	return nil
 }
 
-// Watchdog settings: the driver is asked for a 15 s timeout (i6300esb
-// counts it twice, in two stages); the guard checks every second for a
-// heartbeat younger than 4 s (the app touches it every second), so a
-// frozen app is reset within about 35 s; the app gets 30 s to start.
+// Watchdog settings: the driver is asked for a 15 s timeout; the guard
+// checks every second for a heartbeat younger than 3 s (the app touches it
+// every second), so a frozen app is reset within 15 + 3 + 1 s; the app
+// gets 30 s to send its first heartbeat. A late heartbeat is forgiven
+// for the whole timeout: petting resumes when it comes back.
 const (
 	heartbeatFile   = "/run/unicam/heartbeat"
 	watchdogTimeout = 15 * time.Second
@@ -267,7 +268,7 @@ func (st *initState) armWatchdog(ctx context.Context) error {
 	if err := unix.IoctlSetPointerInt(int(wd.Fd()), unix.WDIOC_SETTIMEOUT, int(watchdogTimeout/time.Second)); err != nil {
 		st.logf("watchdog: set timeout %v: %v; using the driver's", watchdogTimeout, err)
 	}
-	st.guard = &guard.Guard{Dev: wd, Heartbeat: heartbeatFile, MaxAge: 4 * time.Second, Interval: time.Second,
+	st.guard = &guard.Guard{Dev: wd, Heartbeat: heartbeatFile, MaxAge: 3 * time.Second, Interval: time.Second,
 		Grace: 30 * time.Second, Logf: st.logf}
 	go st.guard.Run(ctx)
 	st.logf("watchdog: armed, %v timeout, petted while the app's heartbeat is fresh", watchdogTimeout)

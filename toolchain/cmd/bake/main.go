@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.OutDir, "out", "images/out", "output folder")
 	fs.StringVar(&o.CacheDir, "cache", filepath.Join(cache, "unicam"), "kernel cache folder")
 	fs.StringVar(&o.RepoDir, "repo", ".", "repository root")
+	fs.StringVar(&o.Kernel, "kernel", "", "replace the definition's kernel: debian, minimal, or a bzImage path")
 	disk := fs.String("disk", "", "instead of baking, create this data disk image (kept if it exists)")
 	size := fs.String("disk-size", "1G", "size of the data disk for -disk")
 	conf := fs.String("disk-conf", "", "a unicam.conf to put on the new data disk")
