@@ -1,11 +1,9 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"time"
 )
 
@@ -87,12 +85,10 @@ func (p *TestPattern) Run(ctx context.Context, emit func(*Frame)) error {
 func (p *TestPattern) render(img *image.YCbCr, t time.Time, seq uint64) (*Frame, error) {
 	drawBars(img, seq)
 	p.Overlay.Draw(img, t.Format("2006-01-02 15:04:05.000 MST"), fmt.Sprintf("frame %d", seq))
-	var buf bytes.Buffer
-	buf.Grow(p.Width * p.Height / 4)
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: p.Quality}); err != nil {
+	b, err := encodeYCbCr(make([]byte, 0, p.Width*p.Height/4), img, p.Quality)
+	if err != nil {
 		return nil, fmt.Errorf("encode test pattern frame %d: %w", seq, err)
 	}
-	b := buf.Bytes()
 	if p.Sequence {
 		b = WithComment(b, SeqComment(seq))
 	}

@@ -1,10 +1,8 @@
 package capture
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
 )
 
 // YUYVEncoder turns packed YUYV 4:2:2 frames into JPEGs, drawing the
@@ -29,13 +27,12 @@ func (e *YUYVEncoder) Encode(yuyv []byte, text ...string) ([]byte, error) {
 	}
 	deinterleave(e.img, yuyv, e.Width, e.Height)
 	e.Overlay.Draw(e.img, text...)
-	var b bytes.Buffer
-	b.Grow(max(e.size, 16<<10))
-	if err := jpeg.Encode(&b, e.img, &jpeg.Options{Quality: e.Quality}); err != nil {
+	b, err := encodeYCbCr(make([]byte, 0, max(e.size, 16<<10)), e.img, e.Quality)
+	if err != nil {
 		return nil, err
 	}
-	e.size = b.Len() + b.Len()/8
-	return b.Bytes(), nil
+	e.size = len(b) + len(b)/8
+	return b, nil
 }
 
 // deinterleave splits Y0 U Y1 V quads into the planes of a 4:2:2 picture.

@@ -36,6 +36,9 @@ func ReadList(r io.Reader) ([]string, error) {
 // names each that failed. A driver whose hardware is absent (ENODEV: the
 // Xen frontends under QEMU, say) is not an error; it is returned in absent.
 func Load(names []string, opts kmodule.ProbeOpts) (absent []string, err error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
 	p, err := kmodule.NewProber(opts)
 	if err != nil {
 		return nil, fmt.Errorf("read module dependencies: %w", err)

@@ -92,8 +92,12 @@ func (o Opts) base() *cpio.Archive {
 		cpio.Directory("run", 0o755), cpio.Directory("tmp", 0o1777), cpio.Directory("data", 0o755),
 		cpio.CharDev("dev/console", 0o600, 5, 1), cpio.CharDev("dev/null", 0o666, 1, 3),
 		cpio.StaticFile("etc/unicam/defaults.conf", o.Defaults, 0o644),
-		cpio.StaticFile("etc/unicam/modules", strings.Join(o.Modules, "\n")+"\n", 0o644),
 		cpio.StaticFile("etc/resolv.conf", "", 0o644),
+	}
+	// No list at all when the kernel has its drivers built in: the
+	// runtime then has nothing to load.
+	if len(o.Modules) > 0 {
+		recs = append(recs, cpio.StaticFile("etc/unicam/modules", strings.Join(o.Modules, "\n")+"\n", 0o644))
 	}
 	if o.KernelRelease != "" && len(o.ModuleFiles) > 0 {
 		dir := "lib/modules/" + o.KernelRelease
@@ -113,15 +117,31 @@ func buildCommands(repo, dir string) ([]string, error) {
 	var specs []string
 	for _, c := range Commands {
 		out := filepath.Join(dir, filepath.Base(c))
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./"+c)
+		cmd := exec.Command("go", append(append([]string{"build"}, buildFlags(c)...), "-o", out, "./"+c)...)
 		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED="+map[bool]string{true: "1", false: "0"}[usesCgo(c)])
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", c, err, b)
 		}
 		specs = append(specs, out+":bin/"+filepath.Base(c))
 	}
 	return specs, nil
+}
+
+// cgoCommands link C libraries: the camera encodes webcam frames with
+// libjpeg-turbo. They are linked statically (the image has no libc), with
+// Go's own DNS resolver and user lookup.
+var cgoCommands = map[string]bool{"app/cmd/camera": true}
+
+func usesCgo(c string) bool { return cgoCommands[c] }
+
+// buildFlags are go build's flags for command c: reproducible, stripped,
+// and static.
+func buildFlags(c string) []string {
+	if !usesCgo(c) {
+		return []string{"-trimpath", "-ldflags=-s -w -buildid="}
+	}
+	return []string{"-trimpath", "-tags=netgo,osusergo", "-ldflags=-s -w -buildid= -linkmode=external -extldflags=-static"}
 }
 
 func logger(w io.Writer) *llog.Logger {
