@@ -22,6 +22,7 @@ packages=(
   ovmf              # UEFI firmware, to boot the ISO the UEFI way in tests
   shellcheck        # checks scripts/ in make test
   libxml2-utils     # xmllint, which virt-xml-validate runs
+  libjpeg62-turbo-dev # libjpeg-turbo, linked into the camera for YUYV → JPEG
   linux-source      # the minimal kernel (KERNEL=minimal, the tiny image) ...
   build-essential   # ... is built from it with gcc and make,
   bc                # ... bc,

@@ -32,6 +32,8 @@ type Result struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration_ns"`
 	Err      string        `json:"error,omitempty"`
+	// Background marks a step that ran beside the others.
+	Background bool `json:"background,omitempty"`
 }
 
 // Run executes steps in order, printing one line per step to console. It
@@ -62,7 +64,7 @@ func Run(ctx context.Context, steps []Step, console io.Writer, now func() time.T
 func runStep(ctx context.Context, s Step, console io.Writer, now func() time.Time) (Result, error) {
 	start := now()
 	err := s.Run(ctx)
-	r := Result{Name: s.Name, Duration: now().Sub(start)}
+	r := Result{Name: s.Name, Duration: now().Sub(start), Background: s.Background}
 	ms := float64(r.Duration.Microseconds()) / 1000
 	switch {
 	case err == nil:

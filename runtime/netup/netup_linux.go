@@ -142,3 +142,35 @@ func WriteHosts(path, hostname string) error {
 	}
 	return os.WriteFile(path, []byte(s), 0o644)
 }
+
+// IPv6FromRA waits up to wait for the first network card to hold a global
+// IPv6 address, which the kernel configures itself from a router
+// advertisement (SLAAC); router advertisements are accepted explicitly on
+// the card first. It returns the card's name and the address.
+func IPv6FromRA(ctx context.Context, wait time.Duration) (string, *net.IPNet, error) {
+	nic, err := firstNIC()
+	if err != nil {
+		return "", nil, err
+	}
+	name := nic.Attrs().Name
+	// 2 accepts router advertisements even if forwarding is ever turned on.
+	os.WriteFile("/proc/sys/net/ipv6/conf/"+name+"/accept_ra", []byte("2"), 0o644)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		addrs, err := netlink.AddrList(nic, netlink.FAMILY_V6)
+		if err != nil {
+			return name, nil, fmt.Errorf("list %s's IPv6 addresses: %w", name, err)
+		}
+		for _, a := range addrs {
+			if a.Scope == unix.RT_SCOPE_UNIVERSE {
+				return name, a.IPNet, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return name, nil, fmt.Errorf("%s: no router advertisement within %v; IPv6 is link-local only", name, wait)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

@@ -181,7 +181,19 @@ func (st *initState) network(ctx context.Context) error {
 		return err
 	}
 	st.logf("network %s", desc)
+	go st.reportIPv6(ctx)
 	return nil
+}
+
+// reportIPv6 logs the address the kernel takes from a router
+// advertisement, or that none came; the boot does not wait for it.
+func (st *initState) reportIPv6(ctx context.Context) {
+	nic, addr, err := netup.IPv6FromRA(ctx, 30*time.Second)
+	if err != nil {
+		st.logf("network: %v", err)
+		return
+	}
+	st.logf("network %s IPv6 %s (router advertisement)", nic, addr)
 }
 
 func (st *initState) startApp(ctx context.Context) error {
