@@ -144,7 +144,7 @@ func WriteHosts(path, hostname string) error {
 }
 
 // IPv6FromRA waits up to wait for the first network card to hold a global
-// IPv6 address, which the kernel configures itself from a router
+// (or site-local) IPv6 address, which the kernel configures itself from a router
 // advertisement (SLAAC); router advertisements are accepted explicitly on
 // the card first. It returns the card's name and the address.
 func IPv6FromRA(ctx context.Context, wait time.Duration) (string, *net.IPNet, error) {
@@ -163,7 +163,9 @@ func IPv6FromRA(ctx context.Context, wait time.Duration) (string, *net.IPNet, er
 			return name, nil, fmt.Errorf("list %s's IPv6 addresses: %w", name, err)
 		}
 		for _, a := range addrs {
-			if a.Scope == unix.RT_SCOPE_UNIVERSE {
+			// Site scope too: QEMU's user network advertises the
+			// (deprecated) site-local fec0::/64.
+			if a.Scope == unix.RT_SCOPE_UNIVERSE || a.Scope == unix.RT_SCOPE_SITE {
 				return name, a.IPNet, nil
 			}
 		}
