@@ -96,10 +96,7 @@ func field(control, name string) string {
 // fetch downloads pkg, unpacks it and runs depmod, in a temporary folder
 // renamed into place, so an interrupted fetch leaves nothing half-done.
 func fetch(ctx context.Context, pkg, release, dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".fetch-")
+	tmp, err := scratchBeside(dir, ".fetch-")
 	if err != nil {
 		return err
 	}
@@ -130,6 +127,15 @@ func fetch(ctx context.Context, pkg, release, dir string) error {
 	}
 	os.RemoveAll(dir)
 	return os.Rename(tmp, dir)
+}
+
+// scratchBeside makes a temporary folder next to dir, on the same file
+// system, so the finished result can be renamed into place.
+func scratchBeside(dir, prefix string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(filepath.Dir(dir), prefix)
 }
 
 func depmodPath() string {

@@ -71,10 +71,7 @@ func linuxSource(ctx context.Context) (tarball, pkg, version string, err error) 
 // dir, keeps bzImage, .config and modules.builtin, and renames the result
 // into place only when complete.
 func buildMinimal(ctx context.Context, tarball, dir string, logf func(string, ...any)) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp(filepath.Dir(dir), ".build-")
+	work, err := scratchBeside(dir, ".build-")
 	if err != nil {
 		return err
 	}
