@@ -41,6 +41,11 @@ type Config struct {
 	// Reboot lets a guest reset (a watchdog's, or reboot) restart it;
 	// otherwise QEMU exits, so a panic or reset ends a test run.
 	Reboot bool
+	// Microvm uses QEMU's microvm machine: no PCI, virtio over MMIO
+	// (announced on the kernel command line by QEMU), the ACPI power
+	// button, and no watchdog device. It needs a kernel with virtio-mmio
+	// built in, such as the minimal one, and boots Kernel only.
+	Microvm bool
 }
 
 // Args returns the QEMU argv for c, program name first. It has no side
@@ -50,7 +55,7 @@ func Args(c Config) []string {
 	if bin == "" {
 		bin = "qemu-system-x86_64"
 	}
-	a := []string{bin, "-nodefaults", "-no-user-config", "-display", "none", "-machine", "q35"}
+	a := []string{bin, "-nodefaults", "-no-user-config", "-display", "none", "-machine", machine(c)}
 	if c.KVM {
 		a = append(a, "-accel", "kvm", "-cpu", "host")
 	} else {
@@ -75,15 +80,43 @@ func Args(c Config) []string {
 	} else {
 		a = append(a, "-serial", "file:"+c.Serial)
 	}
-	if c.Disk != "" {
-		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=virtio,cache=writeback")
-	}
-	// i6300esb is the PCI watchdog Linux drives; its default action is a
-	// reset, as real hardware does.
-	a = append(a, "-netdev", "user,id=n0"+hostfwds(c.Forwards), "-device", "virtio-net-pci,netdev=n0",
-		"-device", "virtio-rng-pci", "-device", "i6300esb")
+	a = append(a, devices(c)...)
 	if c.QMP != "" {
 		a = append(a, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
+	}
+	return a
+}
+
+// machine is the -machine value. microvm gets its PIT: under software
+// emulation there is no kvmclock, and without a PIT the kernel cannot
+// calibrate its clock and hangs.
+func machine(c Config) string {
+	if c.Microvm {
+		return "microvm,pit=on,rtc=on"
+	}
+	return "q35"
+}
+
+// devices are the data disk, network card, RNG and watchdog: PCI on q35,
+// MMIO on microvm.
+func devices(c Config) []string {
+	bus := "pci"
+	if c.Microvm {
+		bus = "device"
+	}
+	var a []string
+	switch {
+	case c.Disk != "" && c.Microvm:
+		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-device,drive=d0")
+	case c.Disk != "":
+		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=virtio,cache=writeback")
+	}
+	a = append(a, "-netdev", "user,id=n0"+hostfwds(c.Forwards), "-device", "virtio-net-"+bus+",netdev=n0",
+		"-device", "virtio-rng-"+bus)
+	if !c.Microvm {
+		// i6300esb is the PCI watchdog Linux drives; its default action
+		// is a reset, as real hardware does.
+		a = append(a, "-device", "i6300esb")
 	}
 	return a
 }

@@ -29,6 +29,21 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+func TestArgsMicrovm(t *testing.T) {
+	c := Config{Kernel: "k", Initrd: "i", MemoryMiB: 64, Disk: "d.img", Microvm: true}
+	s := strings.Join(Args(c), " ")
+	for _, want := range []string{"-machine microvm,pit=on", "-device virtio-blk-device,drive=d0", "-device virtio-net-device,netdev=n0", "-device virtio-rng-device"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("microvm args lack %q:\n%s", want, s)
+		}
+	}
+	for _, bad := range []string{"-pci", "i6300esb", "if=virtio"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("microvm args hold %q:\n%s", bad, s)
+		}
+	}
+}
+
 func TestQuote(t *testing.T) {
 	got := Quote([]string{"qemu", "-append", "console=ttyS0 quiet", "it's"})
 	want := `qemu -append 'console=ttyS0 quiet' 'it'\''s'`

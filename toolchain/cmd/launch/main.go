@@ -24,9 +24,9 @@ func main() {
 }
 
 type flags struct {
-	dir, disk, append, accel, qmp, serial, httpAddr string
-	httpPort                                        int
-	dryRun                                          bool
+	dir, disk, append, accel, machine, qmp, serial, httpAddr string
+	httpPort                                                 int
+	dryRun                                                   bool
 }
 
 func run(args []string) error {
@@ -36,6 +36,7 @@ func run(args []string) error {
 	fs.StringVar(&f.disk, "disk", "images/out/data.img", "data disk image (\"\" for none)")
 	fs.StringVar(&f.append, "append", "", "extra kernel command line, e.g. unicam.segment=10s")
 	fs.StringVar(&f.accel, "accel", "auto", "auto (KVM when /dev/kvm works), kvm or tcg")
+	fs.StringVar(&f.machine, "machine", "auto", "auto (microvm for the minimal kernel, else q35), q35 or microvm")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1", "host address for the web interface")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "host port forwarded to the guest's port 80")
 	fs.StringVar(&f.qmp, "qmp", "", "QMP socket path (default: in a temporary folder)")
@@ -64,6 +65,10 @@ func config(f flags) (qemu.Config, error) {
 	if f.accel != "auto" && f.accel != "kvm" && f.accel != "tcg" {
 		return qemu.Config{}, fmt.Errorf("-accel %q: accepted values: auto, kvm, tcg", f.accel)
 	}
+	microvm, err := useMicrovm(f.machine, m)
+	if err != nil {
+		return qemu.Config{}, err
+	}
 	cmdline := m.Cmdline
 	if f.append != "" {
 		cmdline += " " + f.append
@@ -76,8 +81,22 @@ func config(f flags) (qemu.Config, error) {
 		Kernel: filepath.Join(f.dir, bake.KernelFile), Initrd: filepath.Join(f.dir, bake.InitramfsFile),
 		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, KVM: kvm,
 		Forwards: []qemu.Forward{{HostAddr: f.httpAddr, HostPort: f.httpPort, GuestPort: 80}},
-		QMP:      qmp, Serial: f.serial,
+		QMP:      qmp, Serial: f.serial, Microvm: microvm,
 	}, nil
+}
+
+// useMicrovm decides the machine type: microvm needs virtio-mmio, which the
+// minimal kernel has built in and Debian's kernel does not load at boot.
+func useMicrovm(machine string, m *bake.Manifest) (bool, error) {
+	switch machine {
+	case "auto":
+		return m.Kernel.Fragment != "", nil
+	case "microvm":
+		return true, nil
+	case "q35":
+		return false, nil
+	}
+	return false, fmt.Errorf("-machine %q: accepted values: auto, q35, microvm", machine)
 }
 
 func boot(cfg qemu.Config, f flags) error {
