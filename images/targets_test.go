@@ -71,15 +71,22 @@ func isoBoot(t *testing.T, firmware string) {
 	e2fsck(t, g.disk)
 }
 
-// TestRawDiskBootsUEFI boots the raw disk image as a machine's only disk
-// with UEFI: GRUB on its EFI partition loads the kernel, and the runtime
-// finds the data partition by its UNICAM label.
-func TestRawDiskBootsUEFI(t *testing.T) {
+// TestRawDiskBoots boots the raw disk image as a machine's only disk, with
+// UEFI (GRUB on its EFI partition) and with SeaBIOS (GRUB's boot.img in
+// the MBR, core.img in the BIOS boot partition); the kernel comes up and
+// the runtime finds the data partition by its UNICAM label.
+func TestRawDiskBoots(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM; run without -short (make test)")
 	}
+	for name, firmware := range map[string]string{"uefi": "/usr/share/ovmf/OVMF.fd", "bios": ""} {
+		t.Run(name, func(t *testing.T) { rawBoot(t, firmware) })
+	}
+}
+
+func rawBoot(t *testing.T, firmware string) {
 	dir := bakedImage(t, "qemu")
-	g := bootWith(t, dir, bootOpts{Raw: filepath.Join(dir, target.RawFile), Firmware: "/usr/share/ovmf/OVMF.fd"})
+	g := bootWith(t, dir, bootOpts{Raw: filepath.Join(dir, target.RawFile), Firmware: firmware})
 	var pw string
 	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
 		m := generatedPassword.FindStringSubmatch(g.consoleText())

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,5 +57,23 @@ func TestSfdiskScript(t *testing.T) {
 	}
 	if g := RawGrubConfig("vmlinuz", "initramfs.cpio.gz", "console=ttyS0"); !strings.Contains(g, "search --no-floppy --file --set=root /vmlinuz") {
 		t.Errorf("grub.cfg:\n%s", g)
+	}
+}
+
+func TestPatchBIOSBoot(t *testing.T) {
+	boot := make([]byte, 512)
+	core := make([]byte, 3*512+100)
+	mbr, patched, err := PatchBIOSBoot(boot, core, 40, 2008)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mbr) != 440 || binary.LittleEndian.Uint64(mbr[0x5c:]) != 40 || mbr[0x64] != 0xff {
+		t.Errorf("boot.img not pointed at sector 40: % x", mbr[0x5c:0x68])
+	}
+	if len(patched) != 4*512 || binary.LittleEndian.Uint64(patched[0x1f4:]) != 41 || binary.LittleEndian.Uint16(patched[0x1fc:]) != 3 {
+		t.Errorf("core.img blocklist: % x (len %d)", patched[0x1f4:0x200], len(patched))
+	}
+	if _, _, err := PatchBIOSBoot(boot, core, 40, 3); err == nil {
+		t.Error("a core.img larger than its partition was accepted")
 	}
 }
