@@ -186,12 +186,12 @@ func (fr *FrameReader) copyN(n int) error {
 }
 
 // byLength reads the rest of a frame whose part header gave its length
-// straight into buf, skipping the copy through the read buffer and the scan
-// of its entropy-coded data, and accepts it when it ends at EOI (trailing
-// CR/LF allowed). The headers up to SOS were walked already, so the frame is
-// checked as the issue asks: SOI, segments by their lengths, EOI. Otherwise the bytes go back
-// to the stream for the scanner, and the camera's lengths are not trusted
-// again.
+// straight into buf, skipping the copy through the read buffer and the
+// scan of its entropy-coded data, and accepts it when it ends at EOI
+// (trailing CR/LF allowed). The segments up to SOS were walked already, so
+// the frame is still checked: SOI, segments by their lengths, EOI.
+// Otherwise the bytes go back to the stream for the scanner, and the
+// camera's lengths are not trusted again.
 func (fr *FrameReader) byLength() (bool, error) {
 	sos := len(fr.buf)
 	if fr.lengthLies || fr.hint > fr.MaxFrame || fr.hint-sos < 2 {
