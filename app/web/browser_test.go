@@ -30,6 +30,27 @@ func screenshotDir(t *testing.T) string {
 // TestBrowser drives Debian's Chromium, headless, through the interface:
 // log in, see the list, play a recording, seek, and watch live frames
 // change.
+// browserProfile is a scratch profile folder for Chromium. Its helper
+// processes can still write there for a moment after the browser is
+// killed, which made t.TempDir's removal fail the test now and then; the
+// folder is removed once they are done instead.
+func browserProfile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "unicam-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("Chromium profile %s left behind: %v", dir, err)
+	})
+	return dir
+}
+
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium; run without -short")
@@ -44,7 +65,7 @@ func TestBrowser(t *testing.T) {
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(browserProfile(t)),
 		chromedp.WindowSize(1100, 900))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
