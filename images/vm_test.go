@@ -99,8 +99,6 @@ type bootOpts struct {
 	// Raw boots a copy of this whole-disk image (the raw target), its
 	// only disk, instead of kernel, initramfs and a data disk.
 	Raw string
-	// Microvm boots on QEMU's microvm machine (virtio-mmio, no PCI).
-	Microvm bool
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
@@ -136,7 +134,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
-		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot, Microvm: o.Microvm,
+		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
 	}
 	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))
 	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {

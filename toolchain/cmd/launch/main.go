@@ -36,7 +36,7 @@ func run(args []string) error {
 	fs.StringVar(&f.disk, "disk", "images/out/data.img", "data disk image (\"\" for none)")
 	fs.StringVar(&f.append, "append", "", "extra kernel command line, e.g. unicam.segment=10s")
 	fs.StringVar(&f.accel, "accel", "auto", "auto (KVM when /dev/kvm works), kvm or tcg")
-	fs.StringVar(&f.machine, "machine", "auto", "auto (microvm for the minimal kernel, else q35), q35 or microvm")
+	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only; experimental: under software emulation it can hang while calibrating its clock)")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1", "host address for the web interface")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "host port forwarded to the guest's port 80")
 	fs.StringVar(&f.qmp, "qmp", "", "QMP socket path (default: in a temporary folder)")
@@ -65,7 +65,7 @@ func config(f flags) (qemu.Config, error) {
 	if f.accel != "auto" && f.accel != "kvm" && f.accel != "tcg" {
 		return qemu.Config{}, fmt.Errorf("-accel %q: accepted values: auto, kvm, tcg", f.accel)
 	}
-	microvm, err := useMicrovm(f.machine, m)
+	microvm, err := useMicrovm(f.machine, m.Kernel.Fragment != "")
 	if err != nil {
 		return qemu.Config{}, err
 	}
@@ -87,16 +87,16 @@ func config(f flags) (qemu.Config, error) {
 
 // useMicrovm decides the machine type: microvm needs virtio-mmio, which the
 // minimal kernel has built in and Debian's kernel does not load at boot.
-func useMicrovm(machine string, m *bake.Manifest) (bool, error) {
-	switch machine {
-	case "auto":
-		return m.Kernel.Fragment != "", nil
-	case "microvm":
-		return true, nil
-	case "q35":
+func useMicrovm(machine string, minimalKernel bool) (bool, error) {
+	switch {
+	case machine == "q35":
 		return false, nil
+	case machine == "microvm" && minimalKernel:
+		return true, nil
+	case machine == "microvm":
+		return false, fmt.Errorf("-machine microvm: this image's kernel has no virtio-mmio; bake it with KERNEL=minimal")
 	}
-	return false, fmt.Errorf("-machine %q: accepted values: auto, q35, microvm", machine)
+	return false, fmt.Errorf("-machine %q: accepted values: q35, microvm", machine)
 }
 
 func boot(cfg qemu.Config, f flags) error {
