@@ -65,6 +65,8 @@ type BootStep struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration_ns"`
 	Err      string        `json:"error,omitempty"`
+	// Background marks a step that ran beside the others.
+	Background bool `json:"background,omitempty"`
 }
 
 func (s *Server) status() Status {
