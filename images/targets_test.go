@@ -50,14 +50,7 @@ func TestISOBoots(t *testing.T) {
 func isoBoot(t *testing.T, firmware string) {
 	dir := bakedImage(t, "qemu")
 	g := bootWith(t, dir, bootOpts{DiskSize: "256M", ISO: filepath.Join(dir, target.ISOFile), Firmware: firmware})
-	var pw string
-	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
-		m := generatedPassword.FindStringSubmatch(g.consoleText())
-		if m != nil {
-			pw = m[1]
-		}
-		return m != nil
-	})
+	pw := g.waitGeneratedPassword()
 	g.waitFor("the page, logged in with the generated password", 60*time.Second, func() bool {
 		code, body, err := g.getAs("/", "admin", pw)
 		return err == nil && code == 200 && strings.Contains(string(body), "Recordings")
@@ -87,14 +80,7 @@ func TestRawDiskBoots(t *testing.T) {
 func rawBoot(t *testing.T, firmware string) {
 	dir := bakedImage(t, "qemu")
 	g := bootWith(t, dir, bootOpts{Raw: filepath.Join(dir, target.RawFile), Firmware: firmware})
-	var pw string
-	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
-		m := generatedPassword.FindStringSubmatch(g.consoleText())
-		if m != nil {
-			pw = m[1]
-		}
-		return m != nil
-	})
+	pw := g.waitGeneratedPassword()
 	if !strings.Contains(g.consoleText(), "data disk /dev/vda2 mounted on /data") {
 		t.Error("the raw disk's data partition was not mounted as /data")
 	}
@@ -105,4 +91,19 @@ func rawBoot(t *testing.T, firmware string) {
 	if err := g.vm.Powerdown(20 * time.Second); err != nil {
 		t.Fatalf("system_powerdown: %v", err)
 	}
+}
+
+// waitGeneratedPassword waits for the password a guest booted without one
+// generates and prints once on its console.
+func (g *guest) waitGeneratedPassword() string {
+	g.t.Helper()
+	var pw string
+	g.waitFor("a generated password on the console", 150*time.Second, func() bool {
+		m := generatedPassword.FindStringSubmatch(g.consoleText())
+		if m != nil {
+			pw = m[1]
+		}
+		return m != nil
+	})
+	return pw
 }
