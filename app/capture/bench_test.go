@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -29,16 +30,26 @@ func stream720p(b *testing.B, frames int) []byte {
 // 720p MJPEG stream from a loopback server to io.Discard, and the same
 // bytes parsed and delivered as frames by HTTPCamera. The "ratio" metric is
 // parse throughput over copy throughput (target ≥ 0.8).
+//
+// Frames go through a Hub to one releasing subscriber, as they do to the
+// recorder; "allocs/frame" is the process's heap allocations (the
+// loopback server's included) per delivered frame
+// (target about 0: frame buffers come back through the pool).
 func BenchmarkMJPEGOverHTTP(b *testing.B) {
-	stream := stream720p(b, 30)
+	const distinct, repeats = 30, 10
+	stream := stream720p(b, distinct)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-		w.Write(stream)
+		for range repeats {
+			w.Write(stream)
+		}
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
 	var copyTime, parseTime time.Duration
-	b.SetBytes(int64(len(stream)))
+	var mallocs uint64
+	var ms runtime.MemStats
+	b.SetBytes(int64(len(stream)) * repeats)
 	for b.Loop() {
 		start := time.Now()
 		resp, err := http.Get(srv.URL)
@@ -49,18 +60,41 @@ func BenchmarkMJPEGOverHTTP(b *testing.B) {
 		resp.Body.Close()
 		copyTime += time.Since(start)
 
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
 		start = time.Now()
-		cam := &HTTPCamera{URL: u, Logger: log.New(io.Discard, "", 0), MinBackoff: time.Hour}
-		ctx, cancel := context.WithCancel(context.Background())
-		n := 0
-		cam.Run(ctx, func(*Frame) {
-			if n++; n == 30 {
-				cancel()
-			}
-		})
+		parseThroughHub(u, distinct*repeats)
 		parseTime += time.Since(start)
+		runtime.ReadMemStats(&ms)
+		mallocs += ms.Mallocs - before
 	}
 	b.ReportMetric(copyTime.Seconds()/parseTime.Seconds(), "ratio")
+	b.ReportMetric(float64(mallocs)/float64(b.N*distinct*repeats), "allocs/frame")
+}
+
+// parseThroughHub streams n frames from u into a hub whose one subscriber,
+// standing in for the recorder, releases each frame as it arrives.
+func parseThroughHub(u *url.URL, n int) {
+	cam := &HTTPCamera{URL: u, Logger: log.New(io.Discard, "", 0), MinBackoff: time.Hour}
+	hub := NewHub()
+	sub := hub.Subscribe(64)
+	drained := make(chan struct{})
+	go func() {
+		for f := range sub.C {
+			f.Release()
+		}
+		close(drained)
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	seen := 0
+	cam.Run(ctx, func(f *Frame) {
+		hub.Publish(f)
+		if seen++; seen == n {
+			cancel()
+		}
+	})
+	sub.Cancel()
+	<-drained
 }
 
 // BenchmarkFrameReader reports the steady-state allocations of the parser

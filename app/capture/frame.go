@@ -9,7 +9,13 @@ import (
 
 // Frame is one captured picture. A Frame is shared between consumers and
 // must be treated as read-only once a source has emitted it.
+//
+// A frame handed to emit or received from a Subscription is valid until the
+// receiver calls Release; one kept longer is Retained first (the Hub does
+// this for every subscriber it delivers to).
 type Frame struct {
+	refcount
+
 	// JPEG is the complete JPEG image, SOI to EOI.
 	JPEG []byte
 	// Time is when the frame was captured, by the source's clock.
@@ -23,7 +29,8 @@ type Frame struct {
 // Source produces frames until its context ends or it fails.
 //
 // Run calls emit for every frame from a single goroutine; emit must not
-// block for long (the hub it usually feeds never does).
+// block for long (the hub it usually feeds never does). The frame is valid
+// during the call: emit Retains it to keep it longer.
 type Source interface {
 	// Name identifies the source in logs and on the status page, without
 	// credentials.

@@ -62,6 +62,7 @@ type HTTPCamera struct {
 	client *http.Client
 	st     tracker
 	seq    uint64
+	pool   FramePool
 }
 
 // ParseAuthMode checks an -camera-auth value.
@@ -183,13 +184,17 @@ func (c *HTTPCamera) session(ctx context.Context, emit func(*Frame)) (int, error
 	}
 }
 
-// deliver copies a frame out of the reader's buffer and emits it.
+// deliver copies a frame out of the reader's buffer into a pooled frame
+// and emits it.
 func (c *HTTPCamera) deliver(b []byte, emit func(*Frame)) {
 	now := time.Now()
 	w, h, _ := JPEGSize(b)
 	c.seq++
 	c.st.frame(len(b), now)
-	emit(&Frame{JPEG: append([]byte(nil), b...), Time: now, Seq: c.seq, Width: w, Height: h})
+	f := c.pool.Get(b)
+	f.Time, f.Seq, f.Width, f.Height = now, c.seq, w, h
+	emit(f)
+	f.Release()
 }
 
 // open sends the request and checks the answer.

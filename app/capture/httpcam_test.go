@@ -32,6 +32,7 @@ func collect(t *testing.T, cam *HTTPCamera, n int, limit time.Duration) []*Frame
 		done <- cam.Run(ctx, func(f *Frame) {
 			mu.Lock()
 			defer mu.Unlock()
+			f.Retain()
 			got = append(got, f)
 			if len(got) == n {
 				cancel()
@@ -52,8 +53,10 @@ func newCam(t *testing.T, rawURL string) (*HTTPCamera, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	return &HTTPCamera{URL: u, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-		IdleTimeout: 500 * time.Millisecond, ConnectTimeout: time.Second, Logger: log.New(&syncWriter{w: &logs}, "", 0)}, &logs
+	cam := &HTTPCamera{URL: u, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		IdleTimeout: 500 * time.Millisecond, ConnectTimeout: time.Second, Logger: log.New(&syncWriter{w: &logs}, "", 0)}
+	cam.pool.Poison = true // a frame read after its release fails the JPEG checks
+	return cam, &logs
 }
 
 type syncWriter struct {
@@ -290,7 +293,7 @@ func TestHTTPCameraVanishesAndReturns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	frames := make(chan *Frame, 10)
-	go cam.Run(ctx, func(f *Frame) { frames <- f })
+	go cam.Run(ctx, func(f *Frame) { f.Retain(); frames <- f })
 	<-frames
 	srv.Close() // the camera vanishes
 	time.Sleep(300 * time.Millisecond)

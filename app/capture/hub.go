@@ -9,16 +9,20 @@ import (
 // never blocks: a subscriber whose buffer is full misses the frame, and the
 // miss is counted on that subscription.
 //
-// Frames are shared by pointer, never copied per subscriber.
+// Frames are shared by pointer, never copied per subscriber. The hub
+// Retains a frame for each subscriber it reaches and for Last; whoever
+// receives one Releases it when done.
 type Hub struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
-	last atomic.Pointer[Frame]
+	last *Frame
 }
 
 // Subscription is one consumer's view of a Hub.
 type Subscription struct {
-	// C delivers frames in capture order; it is closed by Cancel.
+	// C delivers frames in capture order; it is closed by Cancel. Each
+	// frame received is Released by the receiver. Frames still buffered at
+	// Cancel are left to the garbage collector.
 	C       <-chan *Frame
 	c       chan *Frame
 	hub     *Hub
@@ -47,22 +51,36 @@ func (h *Hub) Subscribe(buffer int) *Subscription {
 
 // Publish offers f to every subscriber without blocking. It is safe to call
 // from one goroutine at a time (the source's).
+// The caller keeps its own reference to f.
 func (h *Hub) Publish(f *Frame) {
-	h.last.Store(f)
+	f.Retain()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	old := h.last
+	h.last = f
 	for s := range h.subs {
+		f.Retain()
 		select {
 		case s.c <- f:
 		default:
+			f.Release()
 			s.dropped.Add(1)
 		}
+	}
+	h.mu.Unlock()
+	if old != nil {
+		old.Release()
 	}
 }
 
 // Last returns the most recently published frame, or nil before the first.
+// The caller Releases a non-nil result when done with it.
 func (h *Hub) Last() *Frame {
-	return h.last.Load()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.last != nil {
+		h.last.Retain()
+	}
+	return h.last
 }
 
 // Dropped reports how many frames this subscriber missed because it was

@@ -17,7 +17,7 @@ var ErrBadConfig = errors.New("bad recording setting")
 type Config struct {
 	// Dir is the data directory that holds the segments.
 	Dir string
-	// Container is the file format: mkv (default) or mjpeg.
+	// Container is the file format: mkv (default), avi or mjpeg.
 	Container string
 	// Segment is the length of one recording file.
 	Segment time.Duration

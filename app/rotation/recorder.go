@@ -205,7 +205,7 @@ func (r *Recorder) flush() error {
 	if err := r.seg.c.flush(); err != nil {
 		return r.failSegment(err)
 	}
-	r.seg.pending = r.seg.pending[:0]
+	release(r.seg)
 	r.cat.update(r.seg.name+PartialSuffix, r.current())
 	return nil
 }
@@ -230,8 +230,17 @@ func (r *Recorder) restartWithPending() error {
 func (r *Recorder) dropPending(err error) {
 	r.dropped.Add(int64(len(r.seg.pending)))
 	r.log.Printf("rotation: dropped %d frames of %s: %v", len(r.seg.pending), r.seg.name, err)
-	r.seg.pending = r.seg.pending[:0]
+	release(r.seg)
 	r.seg.c.discard()
+}
+
+// release hands back the segment's pending frames once they are on disk
+// or dropped; their buffers are then reused for later pictures.
+func release(s *openSegment) {
+	for _, f := range s.pending {
+		f.Release()
+	}
+	s.pending = s.pending[:0]
 }
 
 func (r *Recorder) current() Segment {
@@ -305,6 +314,7 @@ func (r *Recorder) closeSegment() error {
 		return r.failSync(fmt.Errorf("rename into place: %w", err))
 	}
 	r.seg = nil
+	release(s)
 	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name, Start: s.start, End: s.c.end(), Frames: s.c.frameCount(), Size: s.c.size()})
 	if err := r.syncDir(); err != nil {
 		return fmt.Errorf("segment %s: fsync data directory: %w", s.name, err)
@@ -322,6 +332,7 @@ func (r *Recorder) failSegment(cause error) error {
 	r.seg = nil
 	r.failures.Add(1)
 	r.dropped.Add(int64(len(s.pending)))
+	release(s)
 	err := fmt.Errorf("segment %s ended early: %w", s.name, cause)
 	size, ferr := r.finishBroken(s)
 	if errors.Is(cause, syscall.ENOSPC) {
@@ -379,6 +390,7 @@ func (r *Recorder) failSync(cause error) error {
 	s := r.seg
 	r.seg = nil
 	r.failures.Add(1)
+	release(s)
 	s.f.Close()
 	r.cat.update(s.name+PartialSuffix, Segment{Name: s.name + PartialSuffix, Start: s.start, Size: s.c.size()})
 	return r.remember(fmt.Errorf("segment %s: fsync failed, left as %s: %w", s.name, s.name+PartialSuffix, cause))

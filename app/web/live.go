@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"unicam/app/capture"
 )
 
 // writeDeadline bounds one write to a viewer; a stalled viewer is dropped
 // instead of slowing anyone.
 const writeDeadline = 10 * time.Second
 
-// multipart writes a multipart/x-mixed-replace stream of JPEGs with a
+// mjpegWriter writes a multipart/x-mixed-replace stream of JPEGs with a
 // deadline on every write.
 type mjpegWriter struct {
 	w  http.ResponseWriter
@@ -53,7 +55,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	defer sub.Cancel()
 	mw := newMultipart(w)
 	if f := s.opt.Live.Last(); f != nil {
-		if mw.part(f.JPEG, "") != nil {
+		if sendPart(mw, f) != nil {
 			return
 		}
 	}
@@ -62,11 +64,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case f, ok := <-sub.C:
-			if !ok || mw.part(f.JPEG, "") != nil {
+			if !ok || sendPart(mw, f) != nil {
 				return
 			}
 		}
 	}
+}
+
+// sendPart writes f as the next part and releases it.
+func sendPart(mw *mjpegWriter, f *capture.Frame) error {
+	defer f.Release()
+	return mw.part(f.JPEG, "")
 }
 
 // snapshot is the latest live frame.
@@ -76,6 +84,7 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no frame from the camera yet", http.StatusServiceUnavailable)
 		return
 	}
+	defer f.Release()
 	noStore(w)
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Header().Set("Last-Modified", f.Time.UTC().Format(http.TimeFormat))

@@ -322,13 +322,20 @@ func TestLiveStreamAndViewerCap(t *testing.T) {
 	f := newFixture(t, 1)
 	stop := make(chan struct{})
 	defer close(stop)
+	// Pooled, poisoned frames, as an IP camera delivers them: a viewer
+	// that wrote a frame after releasing it would send garbage, and one
+	// released twice would panic.
+	pool := &capture.FramePool{Poison: true}
 	go func() {
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
 				return
 			case <-time.After(20 * time.Millisecond):
-				f.hub.Publish(&capture.Frame{JPEG: testJPEG(t, i%5+1), Time: time.Now()})
+				fr := pool.Get(testJPEG(t, i%5+1))
+				fr.Time = time.Now()
+				f.hub.Publish(fr)
+				fr.Release()
 			}
 		}
 	}()

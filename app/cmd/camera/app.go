@@ -76,7 +76,8 @@ func serve(ctx context.Context, cfg *config, src capture.Source, hub *capture.Hu
 	g.Go(func() error {
 		if cfg.Web.RecordingDisabled != "" {
 			logger.Printf("camera: recording disabled: %s", cfg.Web.RecordingDisabled)
-			for range sub.C {
+			for f := range sub.C {
+				f.Release()
 			}
 			return nil
 		}
