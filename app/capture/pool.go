@@ -19,17 +19,19 @@ type FramePool struct {
 
 // Get returns a frame holding one reference, whose JPEG is a copy of b.
 func (fp *FramePool) Get(b []byte) *Frame {
+	f := fp.get()
+	f.JPEG = append(f.JPEG, b...)
+	return f
+}
+
+// get returns a frame holding one reference, with an empty JPEG whose
+// storage is free to fill.
+func (fp *FramePool) get() *Frame {
 	f, _ := fp.p.Get().(*Frame)
 	if f == nil {
 		f = &Frame{refcount: refcount{pool: fp}}
 	}
-	if cap(f.JPEG) < len(b) {
-		// Headroom so a picture a little larger than the last one does not
-		// reallocate.
-		f.JPEG = make([]byte, len(b), len(b)+len(b)/4)
-	}
-	f.JPEG = f.JPEG[:len(b)]
-	copy(f.JPEG, b)
+	f.JPEG = f.JPEG[:0]
 	f.refs.Store(1)
 	return f
 }

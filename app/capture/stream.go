@@ -30,6 +30,8 @@ type FrameReader struct {
 	// camera's Content-Length proved wrong.
 	hint       int
 	lengthLies bool
+	// lent means buf is the caller's (see Use), let go of when Next returns.
+	lent bool
 	// Skipped counts bytes outside frames; Oversized counts dropped frames.
 	Skipped, Oversized uint64
 }
@@ -47,10 +49,27 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 	return &FrameReader{src: r, br: bufio.NewReaderSize(r, readBuffer), MaxFrame: maxFrame}
 }
 
-// Next returns the next complete JPEG. The slice is valid until the next
-// call; copy it to keep it. At the end of the stream it returns io.EOF
-// (io.ErrUnexpectedEOF when a frame was cut off).
+// Use makes the next frame be read into buf's storage, grown when too
+// small, so a caller that recycles frame buffers saves a copy. The reader
+// lets go of it when Next returns: the slice returned then is the
+// caller's to keep.
+func (fr *FrameReader) Use(buf []byte) {
+	fr.buf, fr.lent = buf[:0], true
+}
+
+// Next returns the next complete JPEG. Unless the buffer came from Use,
+// the slice is valid until the next call; copy it to keep it. At the end
+// of the stream it returns io.EOF (io.ErrUnexpectedEOF when a frame was
+// cut off).
 func (fr *FrameReader) Next() ([]byte, error) {
+	b, err := fr.next()
+	if fr.lent {
+		fr.buf, fr.lent = nil, false
+	}
+	return b, err
+}
+
+func (fr *FrameReader) next() ([]byte, error) {
 	for {
 		if err := fr.seekSOI(); err != nil {
 			return nil, err

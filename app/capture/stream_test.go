@@ -234,3 +234,37 @@ func FuzzScanJPEG(f *testing.F) {
 		}
 	})
 }
+
+// TestFrameReaderUseLendsAndLetsGo checks the zero-copy path: a frame read
+// after Use lands in the lent storage, and the reader never writes to it
+// again, whether the next frame comes with a buffer of its own or not.
+func TestFrameReaderUseLendsAndLetsGo(t *testing.T) {
+	a, b := testJPEG(t, 32, 32, 1), testJPEG(t, 32, 32, 2)
+	var s bytes.Buffer
+	for _, j := range [][]byte{a, b, a} {
+		fmt.Fprintf(&s, "--f\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(j))
+		s.Write(j)
+		s.WriteString("\r\n")
+	}
+	fr := NewFrameReader(&s, 0)
+	lent := make([]byte, 0, 1<<16)
+	fr.Use(lent)
+	first, err := fr.Next()
+	if err != nil || !bytes.Equal(first, a) {
+		t.Fatalf("first frame: %v", err)
+	}
+	if &first[0] != &lent[:1][0] {
+		t.Error("frame was not read into the lent buffer")
+	}
+	second, err := fr.Next()
+	if err != nil || !bytes.Equal(second, b) {
+		t.Fatalf("second frame: %v", err)
+	}
+	fr.Use(make([]byte, 0, 16)) // too small: grown, not overflowed
+	if third, err := fr.Next(); err != nil || !bytes.Equal(third, a) {
+		t.Fatalf("third frame: %v", err)
+	}
+	if !bytes.Equal(first, a) {
+		t.Error("the reader wrote into a buffer it had let go of")
+	}
+}
