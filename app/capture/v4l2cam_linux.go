@@ -26,8 +26,9 @@ type V4L2Camera struct {
 	// Open is the seam for tests; nil opens the real device.
 	Open func(path string) (Device, error)
 
-	st  tracker
-	seq uint64
+	st   tracker
+	seq  uint64
+	pool FramePool
 }
 
 // Device is what V4L2Camera uses of a *webcam.Webcam.
@@ -91,6 +92,7 @@ func (c *V4L2Camera) session(ctx context.Context, emit func(*Frame)) (int, error
 		if f != nil {
 			c.st.frame(len(f.JPEG), f.Time)
 			emit(f)
+			f.Release()
 		}
 	}
 }
@@ -144,18 +146,21 @@ func (c *V4L2Camera) capture(dev Device, mode Mode, enc *YUYVEncoder) (*Frame, e
 	}
 	defer dev.ReleaseFrame(idx)
 	now := time.Now()
-	var jpg []byte
+	f := c.pool.get()
 	if mode.Format == FormatMJPEG {
 		n, err := ScanJPEG(buf)
 		if err != nil {
+			f.Release()
 			c.st.drop(1)
 			return nil, nil
 		}
 		// The one copy: the buffer goes back to the driver.
-		jpg = append([]byte(nil), buf[:n]...)
-	} else if jpg, err = enc.Encode(buf, now.Format("2006-01-02 15:04:05.000 MST")); err != nil {
+		f.JPEG = append(f.JPEG, buf[:n]...)
+	} else if f.JPEG, err = enc.Encode(f.JPEG, buf, now.Format("2006-01-02 15:04:05.000 MST")); err != nil {
+		f.Release()
 		return nil, err
 	}
 	c.seq++
-	return &Frame{JPEG: jpg, Time: now, Seq: c.seq, Width: int(mode.Width), Height: int(mode.Height)}, nil
+	f.Time, f.Seq, f.Width, f.Height = now, c.seq, int(mode.Width), int(mode.Height)
+	return f, nil
 }

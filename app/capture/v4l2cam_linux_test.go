@@ -66,6 +66,7 @@ func TestV4L2CameraReopensAfterUnplug(t *testing.T) {
 	defer cancel()
 	var got []*Frame
 	cam.Run(ctx, func(f *Frame) {
+		f.Retain()
 		got = append(got, f)
 		if len(got) == 5 {
 			cancel()

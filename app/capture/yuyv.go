@@ -13,11 +13,12 @@ type YUYVEncoder struct {
 	Quality       int
 	Overlay       Overlay
 	img           *image.YCbCr
-	size          int
 }
 
-// Encode converts one frame; text is drawn by the overlay.
-func (e *YUYVEncoder) Encode(yuyv []byte, text ...string) ([]byte, error) {
+// Encode converts one frame and appends the JPEG to dst; text is drawn by
+// the overlay. A dst with room (a pooled frame's buffer) saves an
+// allocation per frame.
+func (e *YUYVEncoder) Encode(dst, yuyv []byte, text ...string) ([]byte, error) {
 	want := e.Width * e.Height * 2
 	if len(yuyv) < want {
 		return nil, fmt.Errorf("YUYV frame of %d bytes, want %d for %dx%d", len(yuyv), want, e.Width, e.Height)
@@ -27,12 +28,7 @@ func (e *YUYVEncoder) Encode(yuyv []byte, text ...string) ([]byte, error) {
 	}
 	deinterleave(e.img, yuyv, e.Width, e.Height)
 	e.Overlay.Draw(e.img, text...)
-	b, err := encodeYCbCr(make([]byte, 0, max(e.size, 16<<10)), e.img, e.Quality)
-	if err != nil {
-		return nil, err
-	}
-	e.size = len(b) + len(b)/8
-	return b, nil
+	return encodeYCbCr(dst, e.img, e.Quality)
 }
 
 // deinterleave splits Y0 U Y1 V quads into the planes of a 4:2:2 picture.
