@@ -61,24 +61,26 @@ func Scan(sysBlock, devDir string) ([]Candidate, error) {
 	return out, nil
 }
 
-// Mount finds the data disk and mounts it as ext4 at target. It never
-// formats anything.
-func Mount(label, target string) (string, error) {
+// Find returns the data disk's device: the ext4 filesystem labelled
+// label, else the first virtio, Xen or SCSI disk holding ext4.
+func Find(label string) (string, error) {
 	cands, err := Scan("/sys/class/block", "/dev")
 	if err != nil {
 		return "", err
 	}
-	dev, err := Choose(cands, label)
-	if err != nil {
-		return "", err
-	}
+	return Choose(cands, label)
+}
+
+// Mount mounts dev as ext4 at target (noatime). It never formats
+// anything.
+func Mount(dev, target string) error {
 	if err := os.MkdirAll(target, 0o755); err != nil {
-		return "", err
+		return err
 	}
 	if err := unix.Mount(dev, target, "ext4", unix.MS_NOATIME|unix.MS_NODEV|unix.MS_NOSUID, ""); err != nil {
-		return "", fmt.Errorf("mount %s on %s as ext4: %w", dev, target, err)
+		return fmt.Errorf("mount %s on %s as ext4: %w", dev, target, err)
 	}
-	return dev, nil
+	return nil
 }
 
 // Unmount flushes and unmounts target.

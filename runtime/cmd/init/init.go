@@ -129,13 +129,19 @@ func (st *initState) mountData(context.Context) error {
 	if label == "" {
 		label = diskLabel
 	}
-	dev, err := disk.Mount(label, dataDir)
+	start := time.Now()
+	dev, err := disk.Find(label)
+	found := time.Now()
+	if err == nil {
+		err = disk.Mount(dev, dataDir)
+	}
 	if err != nil {
 		st.diskErr = err
 		return fmt.Errorf("%w; the camera runs live only, recording is disabled", err)
 	}
 	st.hasDisk = true
-	st.logf("data disk %s mounted on %s", dev, dataDir)
+	st.logf("data disk %s mounted on %s (found in %v, mounted in %v)", dev, dataDir,
+		found.Sub(start).Round(time.Millisecond), time.Since(found).Round(time.Millisecond))
 	return nil
 }
 
