@@ -99,6 +99,9 @@ type bootOpts struct {
 	// Raw boots a copy of this whole-disk image (the raw target), its
 	// only disk, instead of kernel, initramfs and a data disk.
 	Raw string
+	// Disk reuses this data disk image (a previous boot's) instead of a
+	// fresh one.
+	Disk string
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
@@ -116,7 +119,9 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	}
 	tmp := t.TempDir()
 	g := &guest{t: t, console: filepath.Join(tmp, "console.log"), disk: filepath.Join(tmp, "data.img")}
-	if o.Raw != "" {
+	if o.Disk != "" {
+		g.disk = o.Disk
+	} else if o.Raw != "" {
 		if out, err := exec.Command("cp", "--sparse=always", o.Raw, g.disk).CombinedOutput(); err != nil {
 			t.Fatalf("copy %s: %v %s", o.Raw, err, out)
 		}

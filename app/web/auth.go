@@ -29,14 +29,15 @@ const PasswordFile = ".unicam/web-password.bcrypt"
 type Credentials struct {
 	User string
 	hash []byte
-	// pending, when set, yields the hash of a plain password being made
-	// in the background, so the web server listens without waiting for
-	// bcrypt (most of a second under software emulation).
-	pending func() []byte
+	// plain, when set, is the SHA-256 of a password given in plain text
+	// in config. It lies readable in the kernel command line or
+	// unicam.conf anyway, so bcrypt would protect nothing and only cost
+	// seconds per new client under software emulation.
+	plain *[32]byte
 }
 
 // LoadCredentials settles the web password, in this order: a bcrypt hash
-// given in config, a plain password given in config (hashed in memory),
+// given in config, a plain password given in config (kept as its SHA-256),
 // the hash stored under dataDir, or a new random password whose hash is
 // stored there. generated is the new password, to be shown once; it is
 // "" otherwise. There is never a default password.
@@ -55,8 +56,8 @@ func LoadCredentials(user, password, hash, dataDir string) (c *Credentials, gene
 		if len(password) < 8 || len(password) > maxPassword {
 			return nil, "", fmt.Errorf("%w: -password must be 8 to %d characters long", ErrBadPassword, maxPassword)
 		}
-		c.pending = hashLater(password)
-		go c.pending()
+		d := sha256.Sum256([]byte(password))
+		c.plain = &d
 	default:
 		return loadOrGenerate(c, dataDir)
 	}
@@ -65,13 +66,6 @@ func LoadCredentials(user, password, hash, dataDir string) (c *Credentials, gene
 
 // maxPassword is bcrypt's limit, in bytes.
 const maxPassword = 72
-
-func hashLater(password string) func() []byte {
-	return sync.OnceValue(func() []byte {
-		h, _ := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-		return h
-	})
-}
 
 func loadOrGenerate(c *Credentials, dataDir string) (*Credentials, string, error) {
 	path := filepath.Join(dataDir, PasswordFile)
@@ -103,15 +97,18 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// check compares user and password in constant time (bcrypt for the
-// password; a stored hash typed as the password never matches).
+// check compares user and password in constant time, the password
+// checked the same way whatever the user (a stored hash typed as the
+// password never matches).
 func (c *Credentials) check(user, password string) bool {
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(c.User)) == 1
-	hash := c.hash
-	if c.pending != nil {
-		hash = c.pending()
+	var p bool
+	if c.plain != nil {
+		d := sha256.Sum256([]byte(password))
+		p = subtle.ConstantTimeCompare(d[:], c.plain[:]) == 1
+	} else {
+		p = bcrypt.CompareHashAndPassword(c.hash, []byte(password)) == nil
 	}
-	p := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	return u && p
 }
 
