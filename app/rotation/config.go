@@ -35,7 +35,9 @@ type Config struct {
 	// MinFree keeps this much of the filesystem free, counting files that
 	// are not ours, by deleting the oldest segments.
 	MinFree Space
-	// FlushInterval bounds how much video is only in memory (default 1s).
+	// FlushInterval bounds how much video a power loss can take: pending
+	// frames are written and the open segment fsynced this often
+	// (default 1s).
 	FlushInterval time.Duration
 	// Location names files and aligns segments (default time.Local).
 	Location *time.Location

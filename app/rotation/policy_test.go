@@ -1,13 +1,17 @@
 package rotation
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"unicam/app/capture"
 )
 
 func TestSegmentEndAlignment(t *testing.T) {
@@ -247,5 +251,51 @@ func TestMJPEGContainer(t *testing.T) {
 	probeFrames(t, filepath.Join(r.cfg.Dir, segs[1].Name), 50)
 	if _, err := New(Config{Dir: t.TempDir(), Container: "avi2", Segment: time.Hour, MaxBytes: 1 << 20}); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "avi, mjpeg, mkv") {
 		t.Errorf("unknown container: %v", err)
+	}
+}
+
+// syncCounter counts fsyncs of the files it creates.
+type syncCounter struct {
+	dirFS
+	syncs atomic.Int64
+}
+
+type countedFile struct {
+	*os.File
+	n *atomic.Int64
+}
+
+func (f countedFile) Sync() error { f.n.Add(1); return f.File.Sync() }
+
+func (s *syncCounter) Create(name string) (File, error) {
+	f, err := s.dirFS.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return countedFile{f.(*os.File), &s.syncs}, nil
+}
+
+// TestOpenSegmentFsyncedEveryFlush checks the power-loss promise: the
+// open segment is fsynced on every flush tick, not only when it closes.
+func TestOpenSegmentFsyncedEveryFlush(t *testing.T) {
+	dir := t.TempDir()
+	root, _ := os.OpenRoot(dir)
+	defer root.Close()
+	fs := &syncCounter{dirFS: dirFS{root: root, dir: dir}}
+	r := newRecorder(t, Config{Dir: dir, Segment: time.Hour, MaxBytes: 1 << 30, FlushInterval: 20 * time.Millisecond, FS: fs})
+	frames := make(chan *capture.Frame)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), frames) }()
+	for i := range 30 {
+		frames <- jpegFrame(t, i, t0.Add(time.Duration(i)*100*time.Millisecond))
+		time.Sleep(10 * time.Millisecond)
+	}
+	open := fs.syncs.Load()
+	close(frames)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if open < 3 {
+		t.Errorf("the open segment was fsynced %d times in ~300 ms of 20 ms flushes, want several", open)
 	}
 }

@@ -47,6 +47,8 @@ type openSegment struct {
 	start   time.Time
 	end     time.Time
 	pending []*capture.Frame // frames in the cluster not yet on disk
+	// named means the directory entry of the .partial file is on disk.
+	named bool
 }
 
 // New checks cfg, opens the data directory and rebuilds the catalog from
@@ -137,6 +139,9 @@ func (r *Recorder) Run(ctx context.Context, frames <-chan *capture.Frame) error 
 			if err := r.flush(); err != nil {
 				r.report(err)
 			}
+			if err := r.persist(); err != nil {
+				r.report(err)
+			}
 			if err := r.expire(); err != nil {
 				r.report(err)
 			}
@@ -174,6 +179,25 @@ func (r *Recorder) write(f *capture.Frame) error {
 	r.seg.pending = append(r.seg.pending, f)
 	if r.seg.c.pending() >= maxClusterBytes {
 		return r.flush()
+	}
+	return nil
+}
+
+// persist fsyncs the open segment, and once its directory entry, so a
+// power loss costs at most the frames of the last flush interval. A failed
+// fsync ends the segment as .partial (see failSync).
+func (r *Recorder) persist() error {
+	if r.seg == nil {
+		return nil
+	}
+	if !r.seg.named {
+		if err := r.syncDir(); err != nil {
+			return fmt.Errorf("segment %s: fsync data directory: %w", r.seg.name, err)
+		}
+		r.seg.named = true
+	}
+	if err := r.seg.f.Sync(); err != nil {
+		return r.failSync(err)
 	}
 	return nil
 }

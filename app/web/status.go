@@ -13,8 +13,11 @@ import (
 // Status is what the status page, /api/status and /metrics show. The app
 // assembles it; the web server adds the viewer count.
 type Status struct {
-	Version   string          `json:"version"`
-	Started   time.Time       `json:"started"`
+	Version string    `json:"version"`
+	Started time.Time `json:"started"`
+	// Booted is when the machine booted, so a client can tell how long
+	// after power-on the app started and recorded.
+	Booted    time.Time       `json:"booted,omitzero"`
 	Uptime    string          `json:"uptime"`
 	Camera    capture.Status  `json:"camera"`
 	Recording RecordingStatus `json:"recording"`

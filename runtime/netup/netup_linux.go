@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"net"
 	"os"
 	"time"
@@ -129,7 +128,8 @@ func renew(ctx context.Context, nic netlink.Link, lease time.Duration) {
 		if err == nil {
 			return // the new lease started its own renewal
 		}
-		log.Printf("netup: renew DHCP lease on %s: %v; retrying in a minute", nic.Attrs().Name, err)
+		// The standard logger is silenced in PID 1 (libraries flood it).
+		fmt.Fprintf(os.Stderr, "unicam: network: renew DHCP lease on %s: %v; retrying in a minute\n", nic.Attrs().Name, err)
 		wait = time.Minute
 	}
 }

@@ -77,7 +77,7 @@ func listen(c *config, logger *log.Logger) (net.Listener, error) {
 // statusFunc assembles the status page from the source, the recorder and
 // the runtime's boot record.
 func statusFunc(c *config, src capture.Source, rec *rotation.Recorder) func() web.Status {
-	started := time.Now()
+	started, booted := time.Now(), bootTime()
 	settings := []web.Setting{
 		{Key: "Container", Value: c.Storage.Container}, {Key: "Segment length", Value: c.Segment.String()},
 		{Key: "Byte cap", Value: web.HumanBytes(int64(c.MaxBytes))},
@@ -85,7 +85,7 @@ func statusFunc(c *config, src capture.Source, rec *rotation.Recorder) func() we
 		{Key: "Max age", Value: zeroIsNone(c.Storage.MaxAge.String())}, {Key: "Min free", Value: zeroIsNone(c.Storage.MinFree)},
 	}
 	return func() web.Status {
-		st := web.Status{Version: Version, Started: started, Retention: settings}
+		st := web.Status{Version: Version, Started: started, Booted: booted, Retention: settings}
 		if r, ok := src.(capture.StatusReporter); ok {
 			st.Camera = r.Status()
 		}

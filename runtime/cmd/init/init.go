@@ -64,6 +64,10 @@ type initState struct {
 }
 
 func run(ctx context.Context, console io.Writer) error {
+	// Libraries log through the standard logger: u-root's DHCP client
+	// prints every lease packet, 25 lines on a serial console that is slow
+	// under emulation. The shim reports each outcome itself.
+	log.SetOutput(io.Discard)
 	lg := log.New(console, "unicam: ", 0)
 	st := &initState{console: console, logf: lg.Printf, netDone: make(chan struct{})}
 	results, err := boot.Run(ctx, st.steps(), console, time.Now)
