@@ -99,8 +99,17 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	if !seg.Recording {
 		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.Size(), fi.ModTime().UnixNano()))
 	}
+	if strings.Count(r.Header.Get("Range"), ",") >= maxRanges {
+		// Each part carries its own headers: many tiny ranges would make
+		// the answer larger than the file. The whole file is a valid
+		// answer to any Range request.
+		r.Header.Del("Range")
+	}
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
+
+// maxRanges is the most byte ranges one request may ask for.
+const maxRanges = 16
 
 // contentType is the MIME type of a segment file by its extension.
 func contentType(name string) string {

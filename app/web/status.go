@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -123,6 +124,9 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	metric("unicam_app_restarts_total", "counter", "Times the runtime restarted the app.", float64(st.App.Restarts))
 	if !st.Started.IsZero() {
 		metric("unicam_uptime_seconds", "gauge", "Seconds since the app started.", time.Since(st.Started).Seconds())
+	}
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		metric("process_open_fds", "gauge", "Open file descriptors of the app.", float64(len(fds)))
 	}
 	w.Write([]byte(b.String()))
 }

@@ -222,6 +222,11 @@ func TestDownloadRangesAndErrors(t *testing.T) {
 	if resp.StatusCode != 416 {
 		t.Errorf("bad range = %d, want 416", resp.StatusCode)
 	}
+	tiny := strings.TrimSuffix(strings.Repeat("0-0,", 2000), ",")
+	resp, b = f.do(t, "GET", "/recordings/"+f.name, "admin", testPassword, map[string]string{"Range": "bytes=" + tiny})
+	if resp.StatusCode != 200 || !bytes.Equal(b, full) {
+		t.Errorf("2,000 one-byte ranges: %d, %d bytes for a %d-byte file; want the file once, 200", resp.StatusCode, len(b), len(full))
+	}
 	os.WriteFile(filepath.Join(f.dir, "secret.txt"), []byte("x"), 0o644)
 	for _, p := range []string{"/recordings/secret.txt", "/recordings/..%2fsecret.txt", "/recordings/video2020-01-01-00-00-00.mkv", "/nope", "/api/recordings/x"} {
 		if resp, _ := f.do(t, "GET", p, "admin", testPassword, nil); resp.StatusCode != 404 {
