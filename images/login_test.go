@@ -103,4 +103,3 @@ func login(t *testing.T, c *http.Client, base, user, pass string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
-

@@ -470,4 +470,3 @@ func (s *secSuite) headers(t *testing.T) {
 	figure(t, "S7", "security headers on every response",
 		"%d responses (pages, API, video, 401, 403, 404, 416, static, health) checked for CSP, nosniff, X-Frame-Options, Referrer-Policy: %d missing", len(s.seen), bad)
 }
-
