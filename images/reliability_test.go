@@ -213,12 +213,7 @@ func (pl *powerLoss) checkDisk(i int) {
 		}
 	}
 	e2fsck(t, cp)
-	files := filepath.Join(tmp, "files")
-	os.Mkdir(files, 0o755)
-	if out, err := exec.Command("/usr/sbin/debugfs", "-R", "rdump / "+files, cp).CombinedOutput(); err != nil {
-		t.Fatalf("debugfs rdump: %v %s", err, out)
-	}
-	names, _ := filepath.Glob(filepath.Join(files, "video*"))
+	names := dumpRecordings(t, cp)
 	kept := 0
 	for _, f := range names {
 		base := filepath.Base(f)
@@ -250,4 +245,61 @@ func (pl *powerLoss) checkDisk(i int) {
 	if lost > 1+1.0/powerLossFPS {
 		t.Errorf("loop %d: %.1f s of recording lost at the kill, want ≤ 1 s", i, lost)
 	}
+}
+
+// dumpRecordings copies the recordings out of a data disk image, without
+// root or mounting (debugfs), and returns their paths.
+func dumpRecordings(t *testing.T, img string) []string {
+	t.Helper()
+	files := t.TempDir()
+	if out, err := exec.Command("/usr/sbin/debugfs", "-R", "rdump / "+files, img).CombinedOutput(); err != nil {
+		t.Fatalf("debugfs rdump: %v %s", err, out)
+	}
+	names, _ := filepath.Glob(filepath.Join(files, "video*"))
+	return names
+}
+
+// TestR2GracefulPowerOff presses the ACPI power button while a segment is
+// open: QEMU must be gone within 10 s, the filesystem clean without a
+// journal to replay, and the open segment finished and playable.
+func TestR2GracefulPowerOff(t *testing.T) {
+	vmTest(t)
+	g := boot(t, bakedImage(t, "qemu"), "unicam.segment=1h")
+	g.waitFor("an open recording with frames on disk", 90*time.Second, func() bool {
+		l, err := g.recordings()
+		return err == nil && slices.ContainsFunc(l.Recordings, func(r listed) bool { return r.Recording && r.Frames >= 10 })
+	})
+	start := time.Now()
+	if err := g.vm.Powerdown(10 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	gone := time.Since(start)
+	out, err := exec.Command("/usr/sbin/dumpe2fs", "-h", g.disk).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dumpe2fs: %v %s", err, out)
+	}
+	if strings.Contains(string(out), "needs_recovery") {
+		t.Error("the filesystem needs journal recovery after a clean power-off")
+	}
+	e2fsck(t, g.disk)
+	m := finishedLine.FindAllStringSubmatch(g.consoleText(), -1)
+	if len(m) == 0 {
+		t.Fatal("the open segment was not finished at power-off")
+	}
+	last := m[len(m)-1]
+	var probe string
+	for _, f := range dumpRecordings(t, g.disk) {
+		if strings.HasSuffix(f, rotation.PartialSuffix) {
+			t.Errorf("%s left unfinished", filepath.Base(f))
+		}
+		if filepath.Base(f) == last[1] {
+			probe = ffprobe(t, f)
+		}
+	}
+	if probe != "mjpeg,"+last[2] {
+		t.Errorf("%s: ffprobe %q, want mjpeg with the %s frames the recorder logged", last[1], probe, last[2])
+	}
+	figure(t, "R2", "graceful power-off (ACPI button) with a segment open",
+		"QEMU gone %.1f s after system_powerdown; %s finished with %s frames, ffprobe %s; no needs_recovery flag; e2fsck -fn clean",
+		gone.Seconds(), last[1], last[2], probe)
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // backoff is a capped exponential delay with ±25% jitter, so a camera that
-// keeps failing is retried ever more slowly, never in a hot loop.
+// keeps failing is retried ever more slowly, never in a hot loop. The
+// jitter never takes a delay past max.
 type backoff struct {
 	min, max, cur time.Duration
 }
@@ -20,7 +21,7 @@ func (b *backoff) next() time.Duration {
 	d := b.cur
 	b.cur = min(b.cur*2, b.max)
 	j := time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
-	return d + j
+	return min(d+j, b.max)
 }
 
 func (b *backoff) reset() { b.cur = b.min }

@@ -91,3 +91,25 @@ func TestTestPatternValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestBackoffDoublesAndStaysUnderItsCap checks the reconnect delays: from
+// min, doubling, never past max even with jitter, and back to min after a
+// reset.
+func TestBackoffDoublesAndStaysUnderItsCap(t *testing.T) {
+	b := backoff{min: time.Second, max: 30 * time.Second}
+	var last time.Duration
+	for i := range 200 {
+		d := b.next()
+		if d > 30*time.Second || d < 750*time.Millisecond {
+			t.Fatalf("delay %d = %v, want within [0.75 s, 30 s]", i, d)
+		}
+		last = d
+	}
+	if last < 22*time.Second {
+		t.Errorf("after 200 failures the delay is %v, want near the 30 s cap", last)
+	}
+	b.reset()
+	if d := b.next(); d > 1250*time.Millisecond {
+		t.Errorf("after reset: %v, want about 1 s", d)
+	}
+}

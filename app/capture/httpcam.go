@@ -108,7 +108,7 @@ func (c *HTTPCamera) defaults() {
 		c.MinBackoff = time.Second
 	}
 	if c.MaxBackoff == 0 {
-		c.MaxBackoff = time.Minute
+		c.MaxBackoff = 30 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = log.Default()
@@ -167,12 +167,11 @@ func (c *HTTPCamera) session(ctx context.Context, emit func(*Frame)) (int, error
 	idle := time.AfterFunc(c.IdleTimeout, func() { cancel(ErrIdle) })
 	defer idle.Stop()
 	fr := NewFrameReader(&idleReader{r: body, t: idle, d: c.IdleTimeout}, c.MaxFrame)
+	fr.OnOversized = func() { c.st.drop(1) }
 	c.st.state(c.Name(), StateStreaming)
 	n := 0
 	for {
-		oversized := fr.Oversized
 		f, err := c.next(fr)
-		c.st.drop(fr.Oversized - oversized)
 		if err != nil {
 			if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 				err = cause
@@ -269,9 +268,9 @@ func (c *HTTPCamera) snapshot(ctx context.Context, emit func(*Frame)) error {
 	}
 	defer body.Close()
 	fr := NewFrameReader(body, c.MaxFrame)
+	fr.OnOversized = func() { c.st.drop(1) }
 	f, err := c.next(fr)
 	if err != nil {
-		c.st.drop(fr.Oversized)
 		return fmt.Errorf("snapshot: %w", c.scrub(err))
 	}
 	c.deliver(f, emit)

@@ -42,6 +42,12 @@ func (fp *FramePool) put(f *Frame) {
 			f.JPEG[i] = 0xA5
 		}
 	}
+	if cap(f.JPEG) > 2*len(f.JPEG)+64<<10 {
+		// Grown far past its picture (the reader scanned an oversized
+		// frame into it before resyncing): not worth keeping, or a few
+		// such buffers would pin megabytes each.
+		f.JPEG = nil
+	}
 	fp.p.Put(f)
 }
 

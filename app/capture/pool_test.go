@@ -86,3 +86,15 @@ func TestUnpooledFramesIgnoreRefcounts(t *testing.T) {
 		t.Fatal("unpooled frame changed")
 	}
 }
+
+// TestPoolDropsOverGrownBuffers checks that a buffer grown far past its
+// picture is not kept for reuse.
+func TestPoolDropsOverGrownBuffers(t *testing.T) {
+	fp := &FramePool{}
+	f := fp.get()
+	f.JPEG = append(make([]byte, 0, 8<<20), "small"...)
+	f.Release()
+	if g := fp.get(); cap(g.JPEG) >= 8<<20 {
+		t.Errorf("an 8 MiB buffer holding 5 bytes came back from the pool")
+	}
+}

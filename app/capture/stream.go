@@ -34,6 +34,9 @@ type FrameReader struct {
 	lent bool
 	// Skipped counts bytes outside frames; Oversized counts dropped frames.
 	Skipped, Oversized uint64
+	// OnOversized, when set, is called as each oversized frame is dropped,
+	// while Next goes on looking for the next frame.
+	OnOversized func()
 }
 
 const readBuffer = 64 << 10
@@ -82,6 +85,11 @@ func (fr *FrameReader) next() ([]byte, error) {
 		if errors.Is(err, ErrFrameTooLarge) || errors.Is(err, ErrBadMarker) {
 			if errors.Is(err, ErrFrameTooLarge) {
 				fr.Oversized++
+				// Do not keep megabytes of a frame that was thrown away.
+				fr.buf = nil
+				if fr.OnOversized != nil {
+					fr.OnOversized()
+				}
 			}
 			continue
 		}

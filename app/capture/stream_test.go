@@ -174,12 +174,17 @@ func TestFrameReaderEndlessFrameStaysBounded(t *testing.T) {
 	head := []byte{0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02}
 	endless := io.MultiReader(bytes.NewReader(head), io.LimitReader(zeroes{}, 64<<20))
 	fr := NewFrameReader(endless, 1<<20)
+	heard := 0
+	fr.OnOversized = func() { heard++ }
 	_, err := fr.Next()
 	if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		t.Errorf("endless frame: %v", err)
 	}
 	if fr.Oversized != 1 || cap(fr.buf) > 3<<20 {
 		t.Errorf("Oversized %d, buffer cap %d: memory must stay near the 1 MiB cap", fr.Oversized, cap(fr.buf))
+	}
+	if heard != 1 {
+		t.Errorf("OnOversized called %d times while Next ran, want 1", heard)
 	}
 }
 

@@ -128,5 +128,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
 		metric("process_open_fds", "gauge", "Open file descriptors of the app.", float64(len(fds)))
 	}
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		var size, resident float64
+		if _, err := fmt.Sscan(string(b), &size, &resident); err == nil {
+			metric("process_resident_memory_bytes", "gauge", "Resident memory of the app.", resident*float64(os.Getpagesize()))
+		}
+	}
 	w.Write([]byte(b.String()))
 }
