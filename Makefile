@@ -26,7 +26,7 @@ APPEND    += unicam.password=$(PASSWORD)
 endif
 export GOFLAGS ?= -mod=readonly
 
-.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench clean dry-run
+.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench clean dry-run reliability
 
 all: image
 
@@ -79,6 +79,24 @@ vet:
 # Xen kernel through PVH.
 test: deps vet images
 	UNICAM_IMAGE_DIR=$(abspath $(OUT)) $(GO) test -count=1 -timeout 40m ./...
+	scripts/fuzz.sh 2
+
+# The reliability and security suite (issue #8), long version: 200 power
+# losses, 1,000 stalled clients, minutes-long camera outages, every fuzz
+# target for FUZZ_SECONDS. It regenerates RELIABILITY.md, failures
+# included. make test runs the short version of each part.
+FUZZ_SECONDS ?= 60
+FIGURES       = $(abspath $(OUT))/reliability.jsonl
+SUITE         = TestR1PowerLoss|TestR2GracefulPowerOff|TestFullDataDisk|TestR4CameraFaults|TestWatchdogResetsFrozenApp|TestSecurity|TestS2LoginLimits
+reliability: deps vet images
+	rm -f $(FIGURES)
+	UNICAM_SUITE=full UNICAM_FIGURES=$(FIGURES) UNICAM_IMAGE_DIR=$(abspath $(OUT)) \
+		$(GO) test -count=1 -timeout 170m -run '^($(SUITE))$$' -v ./images/ > $(OUT)/reliability.log 2>&1; \
+		vm=$$?; grep -E '^(=== RUN|--- |    [a-z_]+_test.go:[0-9]+: [RSF][0-9] )' $(OUT)/reliability.log; \
+		scripts/fuzz.sh $(FUZZ_SECONDS) $(FIGURES); fuzz=$$?; \
+		$(GO) run ./toolchain/cmd/figures -in $(FIGURES) -out RELIABILITY.md -title "Reliability and security" \
+			-intro "Written by \`make reliability\` (issue #8): each test boots the real image under QEMU, or runs the real binary, and records its figure. The full log is in $(OUT)/reliability.log."; \
+		exit $$((vm | fuzz))
 
 unit: vet
 	$(GO) test -count=1 -short ./...

@@ -283,7 +283,7 @@ func (fr *FrameReader) entropy() error {
 		if len(fr.buf)+end > fr.MaxFrame {
 			return ErrFrameTooLarge
 		}
-		fr.buf = append(fr.buf, win[:end]...)
+		fr.buf = appendDoubling(fr.buf, win[:end])
 		if found {
 			fr.br.Discard(end + 1)
 			fr.ffRead = true
@@ -322,6 +322,17 @@ func (fr *FrameReader) add(b ...byte) error {
 	if len(fr.buf)+len(b) > fr.MaxFrame {
 		return ErrFrameTooLarge
 	}
-	fr.buf = append(fr.buf, b...)
+	fr.buf = appendDoubling(fr.buf, b)
 	return nil
+}
+
+// appendDoubling appends p, doubling the capacity when it runs out: a
+// large frame is then scanned with a few reallocations, not the dozens
+// of append's gentler growth, whose garbage would swell the heap to
+// several times the frame-size cap.
+func appendDoubling(buf, p []byte) []byte {
+	if len(buf)+len(p) > cap(buf) {
+		buf = slices.Grow(buf, max(len(p), cap(buf)))
+	}
+	return append(buf, p...)
 }
