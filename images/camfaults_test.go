@@ -2,7 +2,6 @@ package images
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -156,13 +155,7 @@ type camStatus struct {
 
 func (g *guest) camStatus() (camStatus, error) {
 	var st camStatus
-	code, body, err := g.get("/api/status")
-	if err == nil && code == 200 {
-		err = json.Unmarshal(body, &st)
-	} else if err == nil {
-		err = fmt.Errorf("status %d", code)
-	}
-	return st, err
+	return st, g.getJSON("/api/status", &st)
 }
 
 var rssLine = regexp.MustCompile(`(?m)^process_resident_memory_bytes (\S+)`)

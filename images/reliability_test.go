@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -52,22 +53,27 @@ func (g *guest) bootedAt() time.Time {
 	var st struct {
 		Booted time.Time `json:"booted"`
 	}
-	code, body, err := g.get("/api/status")
-	if err != nil || code != 200 || json.Unmarshal(body, &st) != nil || st.Booted.IsZero() {
-		g.t.Fatalf("/api/status has no boot time: %d %v", code, err)
+	if err := g.getJSON("/api/status", &st); err != nil || st.Booted.IsZero() {
+		g.t.Fatalf("/api/status has no boot time: %v", err)
 	}
 	return st.Booted
 }
 
 func (g *guest) recordings() (listing, error) {
 	var l listing
-	code, body, err := g.get("/api/recordings?per_page=1000")
-	if err == nil && code == 200 {
-		err = json.Unmarshal(body, &l)
-	} else if err == nil {
-		err = os.ErrNotExist
+	return l, g.getJSON("/api/recordings?per_page=1000", &l)
+}
+
+// getJSON fetches path, logged in, into v.
+func (g *guest) getJSON(path string, v any) error {
+	code, body, err := g.get(path)
+	if err != nil {
+		return err
 	}
-	return l, err
+	if code != 200 {
+		return fmt.Errorf("GET %s: status %d", path, code)
+	}
+	return json.Unmarshal(body, v)
 }
 
 // powerLossArgs record the numbered test pattern into 2 s segments under
