@@ -283,7 +283,7 @@ func (fr *FrameReader) entropy() error {
 		if len(fr.buf)+end > fr.MaxFrame {
 			return ErrFrameTooLarge
 		}
-		fr.buf = appendDoubling(fr.buf, win[:end])
+		fr.buf = appendDoubling(fr.buf, win[:end], fr.MaxFrame)
 		if found {
 			fr.br.Discard(end + 1)
 			fr.ffRead = true
@@ -322,17 +322,17 @@ func (fr *FrameReader) add(b ...byte) error {
 	if len(fr.buf)+len(b) > fr.MaxFrame {
 		return ErrFrameTooLarge
 	}
-	fr.buf = appendDoubling(fr.buf, b)
+	fr.buf = appendDoubling(fr.buf, b, fr.MaxFrame)
 	return nil
 }
 
-// appendDoubling appends p, doubling the capacity when it runs out: a
-// large frame is then scanned with a few reallocations, not the dozens
-// of append's gentler growth, whose garbage would swell the heap to
-// several times the frame-size cap.
-func appendDoubling(buf, p []byte) []byte {
+// appendDoubling appends p, doubling the capacity when it runs out but
+// never past limit (the frame-size cap): a large frame is then scanned
+// with a few reallocations, not the dozens of append's gentler growth,
+// and the garbage it leaves stays under the cap.
+func appendDoubling(buf, p []byte, limit int) []byte {
 	if len(buf)+len(p) > cap(buf) {
-		buf = slices.Grow(buf, max(len(p), cap(buf)))
+		buf = slices.Grow(buf, max(len(p), min(cap(buf), limit-len(buf))))
 	}
 	return append(buf, p...)
 }

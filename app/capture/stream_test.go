@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -176,7 +177,15 @@ func TestFrameReaderEndlessFrameStaysBounded(t *testing.T) {
 	fr := NewFrameReader(endless, 1<<20)
 	heard := 0
 	fr.OnOversized = func() { heard++ }
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	_, err := fr.Next()
+	runtime.ReadMemStats(&after)
+	// The buffers grown while scanning, garbage included, stay within
+	// twice the cap: memory is bounded by it, not by the stream.
+	if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20+256<<10 {
+		t.Errorf("scanning an endless frame allocated %d KiB for a 1 MiB cap", n>>10)
+	}
 	if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		t.Errorf("endless frame: %v", err)
 	}
