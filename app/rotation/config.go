@@ -37,7 +37,7 @@ type Config struct {
 	MinFree Space
 	// FlushInterval bounds how much video a power loss can take: pending
 	// frames are written and the open segment fsynced this often
-	// (default 1s).
+	// (default 500ms).
 	FlushInterval time.Duration
 	// Location names files and aligns segments (default time.Local).
 	Location *time.Location

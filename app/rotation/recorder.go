@@ -55,7 +55,7 @@ type openSegment struct {
 // it, repairing segments a crash left as .partial.
 func New(cfg Config) (*Recorder, error) {
 	if cfg.FlushInterval == 0 {
-		cfg.FlushInterval = time.Second
+		cfg.FlushInterval = 500 * time.Millisecond
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local

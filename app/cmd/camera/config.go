@@ -107,7 +107,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.BoolVar(&c.Camera.Sequence, "sequence", false, "test pattern: write each frame's sequence number into a JPEG comment")
 	fs.DurationVar(&c.Segment, "segment", time.Hour, "length of one recording file, e.g. 10m, 1h, 24h")
 	fs.Var(&c.MaxBytes, "max-bytes", "cap on the total size of recordings; the oldest are deleted first (e.g. 800MiB, 20G)")
-	fs.DurationVar(&c.Flush, "flush", time.Second, "longest time video stays only in memory")
+	fs.DurationVar(&c.Flush, "flush", 500*time.Millisecond, "longest time video stays only in memory (at most this much is lost at power loss)")
 	fs.StringVar(&c.Storage.Container, "container", "mkv", "recording format: mkv (Matroska, timestamps, index), avi (OpenDML) or mjpeg (raw, as Rump Camera)")
 	fs.BoolVar(&c.Storage.Align, "align", false, "start segments on the clock: hourly files on the hour, daily at midnight")
 	fs.StringVar(&c.Storage.TimeZone, "timezone", "Local", "time zone of file names and -align, e.g. Europe/Bucharest")
