@@ -14,7 +14,7 @@ const (
 	PartialSuffix = ".partial"
 )
 
-var namePattern = regexp.MustCompile(`^video(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:-(\d{1,4}))?(\.mkv|\.mjpeg|\.avi)(\.partial)?$`)
+var namePattern = regexp.MustCompile(`^video(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:-([1-9]\d{0,3}))?(\.mkv|\.mjpeg|\.avi)(\.partial)?$`)
 
 // SegmentName is the file name of a finished segment starting at t:
 // videoYYYY-MM-DD-hh-mm-ss<ext>, with -N added when an earlier segment
