@@ -95,7 +95,7 @@ reliability: deps vet images
 		vm=$$?; grep -E '^(=== RUN|--- |    [a-z_]+_test.go:[0-9]+: [RSF][0-9] )' $(OUT)/reliability.log; \
 		scripts/fuzz.sh $(FUZZ_SECONDS) $(FIGURES); fuzz=$$?; \
 		$(GO) run ./toolchain/cmd/figures -in $(FIGURES) -out RELIABILITY.md -title "Reliability and security" \
-			-intro "Written by \`make reliability\` (issue #8): each test boots the real image under QEMU, or runs the real binary, and records its figure. The full log is in $(OUT)/reliability.log."; \
+			-intro "Written by \`make reliability\` (issue #8) at commit $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- . ':!RELIABILITY.md' || echo ' with local changes'): each test boots the real image under QEMU, or runs the real binary, and records its figure. The full log is in $(OUT)/reliability.log."; \
 		exit $$((vm | fuzz))
 
 unit: vet
