@@ -19,16 +19,33 @@ type Row struct {
 
 // figure logs a test's figure and, when $UNICAM_FIGURES names a file,
 // appends it there with the test's verdict once the test has finished.
-func figure(t *testing.T, id, what, format string, args ...any) {
+func figure(t testing.TB, id, what, format string, args ...any) {
+	t.Helper()
+	record(t, id, what, true, format, args...)
+}
+
+// benchFigure is figure for a benchmark: its row passes when the goal
+// was met (a missed goal is reported, not a failed benchmark: the
+// figure is what was measured).
+func benchFigure(b *testing.B, id, what string, met bool, format string, args ...any) {
+	b.Helper()
+	record(b, id, what, met, format, args...)
+}
+
+func record(t testing.TB, id, what string, met bool, format string, args ...any) {
 	t.Helper()
 	r := Row{ID: id, What: what, Figure: fmt.Sprintf(format, args...)}
-	t.Logf("%s %s: %s", id, what, r.Figure)
+	verdict := ""
+	if !met {
+		verdict = " (goal missed)"
+	}
+	t.Logf("%s %s: %s%s", id, what, r.Figure, verdict)
 	path := os.Getenv("UNICAM_FIGURES")
 	if path == "" {
 		return
 	}
 	t.Cleanup(func() {
-		r.Pass = !t.Failed()
+		r.Pass = met && !t.Failed()
 		b, _ := json.Marshal(r)
 		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {

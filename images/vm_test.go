@@ -159,7 +159,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	return g
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

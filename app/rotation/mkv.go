@@ -25,7 +25,13 @@ type mkvWriter struct {
 	infoPos    int64 // Info position relative to segData
 	tracksPos  int64
 	size_      int64 // bytes written so far
-	cluster    []byte
+	// cluster is the cluster being built: its header and every block's
+	// header are copied in; the pictures are not (see blocks).
+	cluster []byte
+	// blocks are the pictures of the cluster, written from the frames'
+	// own buffers (the recorder holds them until flush), each after
+	// cluster[:at].
+	blocks     []block
 	clusterMS  int64
 	hasCluster bool
 	cues       []CuePoint
@@ -33,6 +39,14 @@ type mkvWriter struct {
 	frames     int64
 	// pendingFrames counts frames in the cluster being built.
 	pendingFrames int64
+	blockBytes    int64 // the pictures' bytes in blocks
+	vec           [][]byte
+}
+
+// block is one picture of the cluster being built.
+type block struct {
+	at   int // its header ends at this offset in cluster
+	jpeg []byte
 }
 
 // CuePoint maps a time to the cluster holding it: the seek index.
@@ -124,12 +138,14 @@ func (m *mkvWriter) add(t time.Time, jpeg []byte) {
 		// so the cluster goes out in one write without another copy.
 		m.cluster = append(m.cluster[:0], make([]byte, clusterHdr)...)
 		m.cluster = appendUint(m.cluster, idTimestamp, uint64(ms))
+		m.blocks, m.blockBytes = m.blocks[:0], 0
 	}
 	rel := ms - m.clusterMS
 	m.cluster = appendID(m.cluster, idSimpleBlock)
 	m.cluster = appendSize(m.cluster, uint64(len(jpeg)+4))
 	m.cluster = append(m.cluster, 0x81, byte(rel>>8), byte(rel), 0x80)
-	m.cluster = append(m.cluster, jpeg...)
+	m.blocks = append(m.blocks, block{at: len(m.cluster), jpeg: jpeg})
+	m.blockBytes += int64(len(jpeg))
 	m.lastMS = ms
 	m.pendingFrames++
 }
@@ -142,7 +158,7 @@ func (m *mkvWriter) pending() int64 {
 	if !m.hasCluster {
 		return 0
 	}
-	return int64(len(m.cluster))
+	return int64(len(m.cluster)) + m.blockBytes
 }
 
 func (m *mkvWriter) reserve() int64 {
@@ -161,14 +177,22 @@ func (m *mkvWriter) flush() error {
 	if !m.hasCluster {
 		return nil
 	}
-	hdr := appendSize8(appendID(m.cluster[:0:0], idCluster), uint64(len(m.cluster)-clusterHdr))
+	n := m.pending()
+	hdr := appendSize8(appendID(m.cluster[:0:0], idCluster), uint64(n-clusterHdr))
 	copy(m.cluster, hdr)
-	buf := m.cluster
 	pos := m.size_ - m.segData
-	if _, err := m.w.Write(buf); err != nil {
+	m.vec = m.vec[:0]
+	from := 0
+	for _, b := range m.blocks {
+		m.vec = append(m.vec, m.cluster[from:b.at], b.jpeg)
+		from = b.at
+	}
+	m.vec = append(m.vec, m.cluster[from:])
+	if err := writeAll(m.w, m.vec); err != nil {
 		return fmt.Errorf("write cluster: %w", err)
 	}
-	m.size_ += int64(len(buf))
+	clear(m.vec)
+	m.size_ += n
 	m.cues = append(m.cues, CuePoint{MS: m.clusterMS, Pos: pos})
 	m.frames += m.pendingFrames
 	m.discard()
@@ -177,6 +201,9 @@ func (m *mkvWriter) flush() error {
 
 func (m *mkvWriter) discard() {
 	m.hasCluster, m.pendingFrames = false, 0
+	// The pictures go back to their pool: hold no reference to them.
+	clear(m.blocks)
+	m.blocks, m.blockBytes = m.blocks[:0], 0
 	if len(m.cues) > 0 {
 		m.lastMS = max(m.lastMS, m.cues[len(m.cues)-1].MS)
 	}
