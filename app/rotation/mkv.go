@@ -18,13 +18,13 @@ import (
 // frame count) and fills in the SeekHead, the Duration and the Segment
 // size.
 type mkvWriter struct {
-	w          File
-	start      time.Time
-	segData    int64 // file offset where the Segment's payload begins
-	durOff     int64 // offset of the Duration payload
-	infoPos    int64 // Info position relative to segData
-	tracksPos  int64
-	size_      int64 // bytes written so far
+	w         File
+	start     time.Time
+	segData   int64 // file offset where the Segment's payload begins
+	durOff    int64 // offset of the Duration payload
+	infoPos   int64 // Info position relative to segData
+	tracksPos int64
+	size_     int64 // bytes written so far
 	// cluster is the cluster being built: its header and every block's
 	// header are copied in; the pictures are not (see blocks).
 	cluster []byte
