@@ -26,7 +26,7 @@ APPEND    += unicam.password=$(PASSWORD)
 endif
 export GOFLAGS ?= -mod=readonly
 
-.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench clean dry-run reliability
+.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench microbench clean dry-run reliability
 
 all: image
 
@@ -104,8 +104,24 @@ unit: vet
 e2e: deps images
 	UNICAM_IMAGE_DIR=$(abspath $(OUT)) $(GO) test -count=1 -timeout 30m -v ./images/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Side by side with what users would run instead (issue #9): ingest vs
+# curl and ffmpeg, Debian's motion, live fan-out vs a bare Go broadcast,
+# boot vs a trivial init, the memory floor, sizes. Medians of 5 runs;
+# prints the table and regenerates BENCHMARKS.md (about 15 minutes here).
+BENCH_FIGURES = $(abspath $(OUT))/bench.jsonl
+BENCHES       = BenchmarkIngest|BenchmarkRecord30fps|BenchmarkLiveFanout|BenchmarkBootToHTTP|BenchmarkMemoryFloor|BenchmarkSizes
+bench: deps images
+	rm -f $(BENCH_FIGURES)
+	UNICAM_FIGURES=$(BENCH_FIGURES) UNICAM_IMAGE_DIR=$(abspath $(OUT)) \
+		$(GO) test -count=1 -timeout 40m -run '^$$' -bench '^($(BENCHES))$$' -benchtime 1x -v ./images/ > $(OUT)/bench.log 2>&1; \
+		st=$$?; grep -E '^(Benchmark|--- |    [a-z_]+_test.go:[0-9]+: [A-Z][0-9]s? |FAIL|ok )' $(OUT)/bench.log; \
+		$(GO) run ./toolchain/cmd/figures -bench -in $(BENCH_FIGURES) -out BENCHMARKS.md -title "Benchmarks" \
+		-intro "Written by \`make bench\` (issue #9) at commit $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' with local changes'). Every figure is measured side by side with its baseline in the same run, the median of 5 runs unless it says otherwise; a row is met when its goal was. Recorders record into tmpfs, so the host's shared disk is not what is measured. The full log is in $(OUT)/bench.log." \
+		&& sed -n '/^| id/,$$p' BENCHMARKS.md; exit $$st
+
+# The packages' own micro-benchmarks (capture, rotation, web).
+microbench:
+	$(GO) test -run '^$$' -bench . -benchmem ./app/... ./toolchain/... ./runtime/...
 
 clean:
 	rm -rf $(OUT)

@@ -69,7 +69,7 @@ func bakedImage(t testing.TB, name string) string {
 
 // guest is one booted image under test.
 type guest struct {
-	t       *testing.T
+	t       testing.TB
 	vm      *qemu.VM
 	url     string
 	console string

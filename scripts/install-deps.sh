@@ -30,6 +30,8 @@ packages=(
   flex              # ... flex,
   libelf-dev        # ... libelf (objtool)
   libssl-dev        # ... and OpenSSL's headers (sign-file, certs)
+  curl              # make bench: curl -o, the byte-copy limit for ingest
+  motion            # make bench: Debian's motion, recording the same camera
 )
 
 missing=()

@@ -5,6 +5,7 @@ package figures
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,28 +54,46 @@ func Read(r io.Reader) ([]Row, error) {
 	return rows, nil
 }
 
+// Doc is what surrounds the table.
+type Doc struct {
+	Title, Intro string
+	// Machine lines describe where the figures were measured.
+	Machine []string
+	// Pass and Fail mark a row's verdict ("pass" and "**FAIL**" when
+	// empty); Passed counts them in the summary ("passed").
+	Pass, Fail, Passed string
+}
+
+// Reliability is the wording of RELIABILITY.md; Benchmarks that of
+// BENCHMARKS.md, whose rows pass when their goal was met.
+var (
+	Reliability = Doc{Pass: "pass", Fail: "**FAIL**", Passed: "passed"}
+	Benchmarks  = Doc{Pass: "met", Fail: "**missed**", Passed: "goals met"}
+)
+
 // Render writes the document: title, intro, the machine, and one table
 // row per result, sorted by id (a stable sort keeps a test's rows in the
 // order it recorded them).
-func Render(w io.Writer, title, intro string, machine []string, rows []Row) error {
+func Render(w io.Writer, d Doc, rows []Row) error {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b Row) int { return strings.Compare(a.ID, b.ID) })
+	pass, fail, passed := cmp.Or(d.Pass, "pass"), cmp.Or(d.Fail, "**FAIL**"), cmp.Or(d.Passed, "passed")
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n%s\n\n", title, intro)
-	for _, m := range machine {
+	fmt.Fprintf(&b, "# %s\n\n%s\n\n", d.Title, d.Intro)
+	for _, m := range d.Machine {
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
-	passed := 0
+	n := 0
 	for _, r := range rows {
 		if r.Pass {
-			passed++
+			n++
 		}
 	}
-	fmt.Fprintf(&b, "\n%d of %d passed.\n\n| id | test | figure | result |\n|---|---|---|---|\n", passed, len(rows))
+	fmt.Fprintf(&b, "\n%d of %d %s.\n\n| id | test | figure | result |\n|---|---|---|---|\n", n, len(rows), passed)
 	for _, r := range rows {
-		verdict := "pass"
+		verdict := pass
 		if !r.Pass {
-			verdict = "**FAIL**"
+			verdict = fail
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(r.ID), cell(r.What), cell(r.Figure), verdict)
 	}

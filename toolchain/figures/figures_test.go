@@ -16,7 +16,7 @@ func TestRenderSortsAndMarksFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := Render(&b, "Reliability", "intro", []string{"2 cores"}, rows); err != nil {
+	if err := Render(&b, Doc{Title: "Reliability", Intro: "intro", Machine: []string{"2 cores"}}, rows); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -27,6 +27,19 @@ func TestRenderSortsAndMarksFailures(t *testing.T) {
 	}
 	if strings.Index(out, "| R1") > strings.Index(out, "| S1") {
 		t.Error("rows not sorted by id")
+	}
+}
+
+func TestRenderBenchmarkWording(t *testing.T) {
+	var b bytes.Buffer
+	rows := []Row{{ID: "I1", What: "ingest", Figure: "0.9×", Pass: true}, {ID: "N2", What: "memory", Figure: "64 MiB"}}
+	if err := Render(&b, Benchmarks, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 of 2 goals met", "| 0.9× | met |", "| 64 MiB | **missed** |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
 	}
 }
 
@@ -49,7 +62,7 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		var b bytes.Buffer
-		if err := Render(&b, "t", "i", nil, rows); err != nil {
+		if err := Render(&b, Benchmarks, rows); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Count(b.String(), "\n| "); got != len(rows)+1 {

@@ -22,14 +22,20 @@ func main() {
 	out := flag.String("out", "", "Markdown file to write")
 	title := flag.String("title", "Results", "document title")
 	intro := flag.String("intro", "", "paragraph under the title")
+	bench := flag.Bool("bench", false, "benchmark wording: a row passes when its goal was met")
 	flag.Parse()
-	if err := run(*in, *out, *title, *intro); err != nil {
+	d := figures.Reliability
+	if *bench {
+		d = figures.Benchmarks
+	}
+	d.Title, d.Intro = *title, *intro
+	if err := run(*in, *out, d); err != nil {
 		fmt.Fprintf(os.Stderr, "figures: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, title, intro string) error {
+func run(in, out string, d figures.Doc) error {
 	if in == "" || out == "" {
 		return fmt.Errorf("-in and -out are required")
 	}
@@ -47,7 +53,8 @@ func run(in, out, title, intro string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := figures.Render(tmp, title, intro, machine(), rows); err != nil {
+	d.Machine = machine()
+	if err := figures.Render(tmp, d, rows); err != nil {
 		tmp.Close()
 		return err
 	}
