@@ -26,7 +26,7 @@ APPEND    += unicam.password=$(PASSWORD)
 endif
 export GOFLAGS ?= -mod=readonly
 
-.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench microbench clean dry-run reliability
+.PHONY: all deps image images xen iso disk launcher run test unit e2e vet bench microbench kernel-repro clean dry-run reliability
 
 all: image
 
@@ -118,6 +118,11 @@ bench: deps images
 		$(GO) run ./toolchain/cmd/figures -bench -in $(BENCH_FIGURES) -out BENCHMARKS.md -title "Benchmarks" \
 		-intro "Written by \`make bench\` (issue #9) at commit $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' with local changes'). Every figure is measured side by side with its baseline in the same run, the median of 5 runs unless it says otherwise; a row is met when its goal was. Recorders record into tmpfs, so the host's shared disk is not what is measured. The full log is in $(OUT)/bench.log." \
 		&& sed -n '/^| id/,$$p' BENCHMARKS.md; exit $$st
+
+# Builds the minimal kernel twice from scratch and compares the bzImages
+# byte for byte (about 12 minutes on 2 cores).
+kernel-repro: deps
+	UNICAM_KERNEL_REPRO=1 $(GO) test -count=1 -timeout 60m -run TestMinimalKernelReproducible -v ./toolchain/kernel/
 
 # The packages' own micro-benchmarks (capture, rotation, web).
 microbench:

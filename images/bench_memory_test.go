@@ -23,7 +23,7 @@ const memoryStep = 8
 const recordFor = 60 * time.Second
 
 // oomSigns are console lines that mean the guest ran out of memory.
-var oomSigns = []string{"Out of memory", "oom-kill", "page allocation failure", "Kernel panic", "Initramfs unpacking failed"}
+var oomSigns = []string{"Initramfs unpacking failed", "Out of memory", "oom-kill", "page allocation failure", "Kernel panic"}
 
 // memoryTry boots the image in dir with mib MiB, lets it record for
 // recordFor in 10 s segments, and reports why it failed ("" when it
@@ -59,8 +59,9 @@ func memoryVerdict(g *guest, console string) string {
 	trouble := func() string {
 		b, _ := os.ReadFile(console)
 		for _, s := range oomSigns {
-			if strings.Contains(string(b), s) {
-				return "console: " + s
+			if i := strings.Index(string(b), s); i >= 0 {
+				line, _, _ := strings.Cut(string(b[i:]), "\n")
+				return "console: " + strings.TrimSpace(line[:min(len(line), 100)])
 			}
 		}
 		select {
