@@ -143,7 +143,7 @@ func waitUntil(tb testing.TB, what string, limit time.Duration, cond func() bool
 // MB/s, CPU seconds per recorded GB, and unicam's ratios (goals: ≥ 0.8×
 // curl's throughput, ≤ 0.5× ffmpeg's CPU per GB).
 func BenchmarkIngest(b *testing.B) {
-	const frames = 3000
+	const frames = 12000
 	src := newMJPEGSource(b, 0, frames)
 	tools := recorders()
 	mbps := make([][]float64, len(tools))
@@ -172,12 +172,12 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(vsCurl, "throughput-vs-curl")
 	b.ReportMetric(vsFFmpeg, "cpu-vs-ffmpeg")
 	streamMB := float64(frames*src.FrameBytes()) / 1e6
-	benchFigure(b, "I1", "ingest as fast as it goes: unicam's throughput over curl's (goal ≥ 0.8×)", vsCurl >= 0.8,
-		"**%.2f×**: %s; unicam kept %.1f%% of the stream (%d frames, %.0f MB, 720p, loopback into tmpfs; medians of %d)",
+	benchFigure(b, "I1", "ingest as fast as it goes: unicam's recorded throughput over curl's (goal ≥ 0.8×)", vsCurl >= 0.8,
+		"**%.2f×**: %s. unicam's reader outran its writer and kept %.0f%% of the frames: the hub drops what the recorder cannot take rather than stall the camera or the live view (%d frames, %.0f MB, 720p, loopback into tmpfs; medians of %d)",
 		vsCurl, strings.Join(parts, "; "), 100*med(kept, 0), frames, streamMB, benchRuns)
-	benchFigure(b, "I2", "ingest as fast as it goes: unicam's CPU per GB over ffmpeg's (goal ≤ 0.5×)", vsFFmpeg <= 0.5,
-		"**%.2f×**: unicam %.2f, ffmpeg %.2f, curl %.2f CPU-s per recorded GB (whole process, start to finished file)",
-		vsFFmpeg, med(cpu, 0), med(cpu, 2), med(cpu, 1))
+	benchFigure(b, "I2", "ingest as fast as it goes: unicam's CPU per recorded GB over ffmpeg's (goal ≤ 0.5×)", vsFFmpeg <= 0.5,
+		"**%.2f×**: unicam %.2f, ffmpeg %.2f, curl %.2f CPU-s per recorded GB (whole process, start to finished file); unicam's includes reading the frames it dropped: %.2f CPU-s per GB read",
+		vsFFmpeg, med(cpu, 0), med(cpu, 2), med(cpu, 1), med(cpu, 0)*med(kept, 0))
 }
 
 // metricName makes a tool's name fit a benchmark metric unit.
