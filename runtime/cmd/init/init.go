@@ -97,12 +97,15 @@ func run(ctx context.Context, console io.Writer) error {
 // appliance records without network, and the status of a missing disk is
 // shown rather than stopping the boot. The network comes up beside the
 // rest (the app listens on every address, so it may start first); NTP,
-// when configured, waits for it.
+// when configured, waits for it. The power-button watch starts once the
+// app runs: on a one-CPU guest it would otherwise take its time from the
+// steps the app waits for. A power request in the first moments of boot,
+// before the watch starts, is not seen: PID 1 ignores signals it has no
+// handler for.
 func (st *initState) steps() []boot.Step {
 	return []boot.Step{
 		{Name: "mount", Required: true, Run: func(context.Context) error { return mounts.Setup("", mounts.Table) }},
 		{Name: "modules", Run: st.loadModules},
-		{Name: "power", Background: true, Run: st.watchPower},
 		{Name: "cmdline", Run: st.readCmdline},
 		{Name: "data-disk", Run: st.mountData},
 		{Name: "config", Run: st.readConfig},
@@ -110,6 +113,7 @@ func (st *initState) steps() []boot.Step {
 		{Name: "network", Background: true, Run: st.network},
 		{Name: "ntp", Run: st.syncClock},
 		{Name: "app", Required: true, Run: st.startApp},
+		{Name: "power", Background: true, Run: st.watchPower},
 		{Name: "watchdog", Run: st.armWatchdog},
 	}
 }
