@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -21,30 +19,7 @@ import (
 // the real one.
 func TestS2LoginLimits(t *testing.T) {
 	vmTest(t)
-	bin := filepath.Join(t.TempDir(), "camera")
-	build := exec.Command("go", "build", "-o", bin, "./app/cmd/camera")
-	build.Dir = repoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build camera: %v\n%s", err, out)
-	}
-	port := freePort(t)
-	cam := exec.Command(bin, "-data", t.TempDir(), "-listen", fmt.Sprintf("127.0.0.1:%d", port), "-password", guestPassword, "-width", "160", "-height", "90")
-	if err := cam.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cam.Process.Kill(); cam.Wait() })
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the camera's web server did not come up")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	base := startHostCamera(t, t.TempDir(), "-width", "160", "-height", "90").url
 	codes := map[int]int{}
 	from := clientFrom("127.0.0.2")
 	for range 1000 {
