@@ -38,9 +38,11 @@ func recorders() []recorder {
 }
 
 // startUnicamRecorder runs the camera app as the appliance does, into
-// Matroska segments, without its web server being used.
+// Matroska segments, without its web server being used. Its cap is raised
+// above the stream's size: at the default 1 GiB, retention would delete
+// the first segment and the bench would measure that.
 func startUnicamRecorder(tb testing.TB, url, dir string) *exec.Cmd {
-	return startHostCamera(tb, dir, "-source", url, "-segment", "1h", "-container", "mkv").cmd
+	return startHostCamera(tb, dir, "-source", url, "-segment", "1h", "-container", "mkv", "-max-bytes", "64GiB").cmd
 }
 
 func startTool(tb testing.TB, name string, args ...string) *exec.Cmd {
