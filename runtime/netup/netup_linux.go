@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/insomniacslk/dhcp/dhcpv4/nclient4"
 	"github.com/u-root/u-root/pkg/dhclient"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -77,23 +78,59 @@ func configureStatic(nic netlink.Link, st *Static) error {
 	return os.WriteFile("/etc/resolv.conf", []byte(st.ResolvConf()), 0o644)
 }
 
+// dhcp takes a lease for nic with insomniacslk's nclient4 and configures
+// it with u-root's dhclient. It waits for the card's carrier, not for the
+// operational state u-root's dhclient.SendRequests polls: the kernel
+// reports that up to a second after the carrier (linkwatch), and under
+// emulation that second was most of the boot's network time.
 func dhcp(parent context.Context, nic netlink.Link) (string, error) {
 	ctx, cancel := context.WithTimeout(parent, 30*time.Second)
 	defer cancel()
-	cfg := dhclient.Config{Timeout: 3 * time.Second, Retries: 5}
-	var errs []error
-	for r := range dhclient.SendRequests(ctx, []netlink.Link{nic}, true, false, cfg, 10*time.Second) {
-		if r.Err != nil {
-			errs = append(errs, r.Err)
-			continue
-		}
-		if err := r.Lease.Configure(); err != nil {
-			return "", fmt.Errorf("configure DHCP lease on %s: %w", nic.Attrs().Name, err)
-		}
-		go renew(context.WithoutCancel(ctx), nic, leaseTime(r.Lease))
-		return nic.Attrs().Name + " " + r.Lease.String(), nil
+	name := nic.Attrs().Name
+	if err := waitCarrier(ctx, nic, 10*time.Second); err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("DHCP on %s: %w", nic.Attrs().Name, errors.Join(append(errs, errors.New("no lease"))...))
+	client, err := nclient4.New(name, nclient4.WithTimeout(3*time.Second), nclient4.WithRetry(5))
+	if err != nil {
+		return "", fmt.Errorf("DHCP on %s: %w", name, err)
+	}
+	defer client.Close()
+	lease, err := client.Request(ctx)
+	if err != nil {
+		return "", fmt.Errorf("DHCP on %s: %w", name, err)
+	}
+	p := dhclient.NewPacket4(nic, lease.ACK)
+	if err := p.Configure(); err != nil {
+		return "", fmt.Errorf("configure DHCP lease on %s: %w", name, err)
+	}
+	go renew(context.WithoutCancel(ctx), nic, leaseTime(p))
+	return name + " " + p.String(), nil
+}
+
+// waitCarrier sets nic up and waits until its driver reports a carrier.
+func waitCarrier(ctx context.Context, nic netlink.Link, limit time.Duration) error {
+	name := nic.Attrs().Name
+	if err := netlink.LinkSetUp(nic); err != nil {
+		return fmt.Errorf("bring %s up: %w", name, err)
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		l, err := netlink.LinkByName(name)
+		if err != nil {
+			return fmt.Errorf("find %s: %w", name, err)
+		}
+		if l.Attrs().RawFlags&unix.IFF_LOWER_UP != 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: no carrier after %v (is the virtual cable connected?)", name, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // SetHostname sets the kernel's host name when name is not empty.
@@ -105,11 +142,9 @@ func SetHostname(name string) error {
 }
 
 // leaseTime is the lease's duration, or an hour when the server gave none.
-func leaseTime(l dhclient.Lease) time.Duration {
-	if p, ok := l.(*dhclient.Packet4); ok {
-		if d := p.P.IPAddressLeaseTime(0); d > 0 {
-			return d
-		}
+func leaseTime(p *dhclient.Packet4) time.Duration {
+	if d := p.P.IPAddressLeaseTime(0); d > 0 {
+		return d
 	}
 	return time.Hour
 }
