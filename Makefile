@@ -10,6 +10,9 @@ DISK_SIZE ?= 1G
 # A unicam.conf to put on a new data disk.
 DISK_CONF ?=
 HTTP_PORT ?= 8080
+# A host tap device for the guest's network card (e.g. on a bridge to the
+# cameras' LAN) instead of QEMU's user network and its port forward.
+TAP       ?=
 # Extra kernel command line for make run, e.g. APPEND="unicam.segment=10s".
 APPEND    ?=
 # The camera: an MJPEG or snapshot URL the guest can reach, or /dev/video0
@@ -55,7 +58,7 @@ $(DISK):
 
 disk: deps $(DISK)
 
-LAUNCH = $(OUT)/bin/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -append "$(APPEND)"
+LAUNCH = $(OUT)/bin/launch -image $(OUT)/$(IMAGE) -disk $(DISK) -http-port $(HTTP_PORT) -tap "$(TAP)" -append "$(APPEND)"
 
 # The launcher is built, not go-run, so Ctrl-C reaches it directly and it
 # powers the guest down cleanly.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -102,6 +103,36 @@ type bootOpts struct {
 	// Disk reuses this data disk image (a previous boot's) instead of a
 	// fresh one.
 	Disk string
+	// Tap puts the guest on a host tap device (newTap) instead of QEMU's
+	// user network: clients reach it directly, as on a LAN, without
+	// slirp's slow connection setup.
+	Tap *tap
+}
+
+// tap is a host tap device with a /24 of its own: the host at .1, the
+// guest at .2.
+type tap struct {
+	Dev, Host, Guest string
+}
+
+// newTap creates a tap device for one test and removes it afterwards. It
+// needs root (CAP_NET_ADMIN and /dev/net/tun), as make test runs.
+func newTap(t testing.TB) *tap {
+	t.Helper()
+	n := 1 + rand.IntN(250)
+	tp := &tap{Dev: fmt.Sprintf("uctap%d", n), Host: fmt.Sprintf("10.213.%d.1", n), Guest: fmt.Sprintf("10.213.%d.2", n)}
+	for _, args := range [][]string{
+		{"tuntap", "add", "dev", tp.Dev, "mode", "tap"},
+		{"addr", "add", tp.Host + "/24", "dev", tp.Dev},
+		{"link", "set", tp.Dev, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			exec.Command("ip", "link", "del", tp.Dev).Run()
+			t.Fatalf("ip %s: %v %s (a tap device needs root and /dev/net/tun)", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", tp.Dev).Run() })
+	return tp
 }
 
 // bootDisk is boot with a data disk of the given mke2fs size.
@@ -130,6 +161,10 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	}
 	port := freePort(t)
 	g.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	if o.Tap != nil {
+		g.url = "http://" + o.Tap.Guest + ":80"
+		extra = append(extra, "unicam.ip="+o.Tap.Guest+"/24")
+	}
 	kernel := filepath.Join(dir, bake.KernelFile)
 	if o.Kernel != "" {
 		kernel = o.Kernel
@@ -138,8 +173,8 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware, Boot: o.Raw != "",
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
-		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
-		QMP:      filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
+		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}, Tap: tapDev(o.Tap),
+		QMP: filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
 	}
 	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))
 	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {
@@ -157,6 +192,13 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		}
 	})
 	return g
+}
+
+func tapDev(t *tap) string {
+	if t == nil {
+		return ""
+	}
+	return t.Dev
 }
 
 func freePort(t testing.TB) int {

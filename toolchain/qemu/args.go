@@ -25,8 +25,14 @@ type Config struct {
 	// Disk is a raw data disk image attached as virtio ("" for none).
 	Disk string
 	// KVM selects hardware virtualisation; otherwise software emulation.
-	KVM      bool
+	KVM bool
+	// Forwards are host ports forwarded to the guest through QEMU's user
+	// network.
 	Forwards []Forward
+	// Tap attaches the network card to this host tap device instead of
+	// QEMU's user network (Forwards are then unused): the guest is on the
+	// tap's own link, reachable at its address, as on a bridged LAN.
+	Tap string
 	// QMP is a unix socket path for the QMP monitor ("" for none).
 	QMP string
 	// Serial is where the guest console goes: "stdio" or a file path.
@@ -111,7 +117,7 @@ func devices(c Config) []string {
 	case c.Disk != "":
 		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=virtio,cache=writeback")
 	}
-	a = append(a, "-netdev", "user,id=n0"+hostfwds(c.Forwards), "-device", "virtio-net-"+bus+",netdev=n0",
+	a = append(a, "-netdev", netdev(c), "-device", "virtio-net-"+bus+",netdev=n0",
 		"-device", "virtio-rng-"+bus)
 	if !c.Microvm {
 		// i6300esb is the PCI watchdog Linux drives; its default action
@@ -119,6 +125,15 @@ func devices(c Config) []string {
 		a = append(a, "-device", "i6300esb")
 	}
 	return a
+}
+
+// netdev is the network backend: a tap device, or the user network with
+// its port forwards.
+func netdev(c Config) string {
+	if c.Tap != "" {
+		return "tap,id=n0,ifname=" + c.Tap + ",script=no,downscript=no"
+	}
+	return "user,id=n0" + hostfwds(c.Forwards)
 }
 
 func hostfwds(fs []Forward) string {

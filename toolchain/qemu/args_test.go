@@ -29,6 +29,14 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+func TestArgsTap(t *testing.T) {
+	c := Config{Kernel: "k", Initrd: "i", Tap: "unicam0", Forwards: []Forward{{"127.0.0.1", 8080, 80}}}
+	s := strings.Join(Args(c), " ")
+	if !strings.Contains(s, "-netdev tap,id=n0,ifname=unicam0,script=no,downscript=no") || strings.Contains(s, "hostfwd") {
+		t.Errorf("tap args:\n%s", s)
+	}
+}
+
 func TestArgsMicrovm(t *testing.T) {
 	c := Config{Kernel: "k", Initrd: "i", MemoryMiB: 64, Disk: "d.img", Microvm: true}
 	s := strings.Join(Args(c), " ")

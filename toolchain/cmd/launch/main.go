@@ -24,9 +24,9 @@ func main() {
 }
 
 type flags struct {
-	dir, disk, append, accel, machine, qmp, serial, httpAddr string
-	httpPort                                                 int
-	dryRun                                                   bool
+	dir, disk, append, accel, machine, qmp, serial, httpAddr, tap string
+	httpPort                                                      int
+	dryRun                                                        bool
 }
 
 func run(args []string) error {
@@ -39,6 +39,7 @@ func run(args []string) error {
 	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only; experimental: under software emulation it can hang while calibrating its clock)")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1", "host address for the web interface")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "host port forwarded to the guest's port 80")
+	fs.StringVar(&f.tap, "tap", "", "host tap device for the network card, e.g. one on a bridge to the cameras' LAN (then -http-port is unused: browse to the appliance's own address)")
 	fs.StringVar(&f.qmp, "qmp", "", "QMP socket path (default: in a temporary folder)")
 	fs.StringVar(&f.serial, "serial", "stdio", "guest console: stdio or a file")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command and exit")
@@ -81,7 +82,7 @@ func config(f flags) (qemu.Config, error) {
 		Kernel: filepath.Join(f.dir, bake.KernelFile), Initrd: filepath.Join(f.dir, bake.InitramfsFile),
 		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, KVM: kvm,
 		Forwards: []qemu.Forward{{HostAddr: f.httpAddr, HostPort: f.httpPort, GuestPort: 80}},
-		QMP:      qmp, Serial: f.serial, Microvm: microvm,
+		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm,
 	}, nil
 }
 
