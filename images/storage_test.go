@@ -1,6 +1,7 @@
 package images
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,4 +61,133 @@ func TestFullDataDisk(t *testing.T) {
 	figure(t, "R3", "disk full (6 MiB data disk, cap larger than the disk)",
 		"ENOSPC ended the open segment cleanly; the oldest recording was deleted for room; %d more segments finished after; %d newest recordings play (ffprobe); e2fsck -fn clean. EIO is injected through the recorder's filesystem seam only (unit tests), not with QEMU's blkdebug",
 		strings.Count(con, "rotation: finished")-at, checked)
+}
+
+// blkdebugRules makes QEMU's blkdebug fail the first guest write after
+// the given number of flushes with errno, once: a chain of set-state
+// rules counts the flushes (every fsync reaches QEMU as one), so the
+// fault lands while the app records, at a time the test does not have to
+// guess.
+func blkdebugRules(flushes, errno int) string {
+	var b strings.Builder
+	for i := 1; i <= flushes; i++ {
+		fmt.Fprintf(&b, "[set-state]\nevent = \"flush_to_disk\"\nstate = \"%d\"\nnew_state = \"%d\"\n\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "[inject-error]\nevent = \"write_aio\"\nstate = \"%d\"\nerrno = \"%d\"\nonce = \"on\"\n", flushes+1, errno)
+	return b.String()
+}
+
+// injectedFault boots the qemu image recording 3 s segments with its data
+// disk behind blkdebug, failing one write with errno after 40 flushes
+// (about 20 s of recording), under QEMU's werror policy.
+func injectedFault(t *testing.T, errno int, werror string) *guest {
+	rules := filepath.Join(t.TempDir(), "blkdebug.conf")
+	if err := os.WriteFile(rules, []byte(blkdebugRules(40, errno)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return bootWith(t, bakedImage(t, "qemu"), bootOpts{DiskSize: "256M", DiskFaults: rules, WriteErrors: werror}, "unicam.segment=3s")
+}
+
+// TestR3InjectedDiskErrors fails one write of the data disk from the host,
+// with QEMU's blkdebug, while the app records. EIO reaches the guest: the
+// segment being written fails loudly (console and status page), nothing
+// panics, recording resumes, and every finished recording plays. ENOSPC
+// on the host stops the VM, as QEMU does for a full host disk; once the
+// host has room again (cont), the write is retried and recording goes on
+// without an error in the guest.
+func TestR3InjectedDiskErrors(t *testing.T) {
+	vmTest(t)
+	t.Run("EIO", func(t *testing.T) {
+		g := injectedFault(t, 5, "report")
+		failed := regexp.MustCompile(`rotation: .*input/output error`)
+		g.waitFor("the injected EIO reported by the recorder", 150*time.Second, func() bool { return failed.MatchString(g.consoleText()) })
+		at := strings.Count(g.consoleText(), "rotation: finished")
+		g.waitFor("recording going on after the EIO", 60*time.Second, func() bool {
+			return strings.Count(g.consoleText(), "rotation: finished") >= at+2
+		})
+		var st struct {
+			Recording struct {
+				Failures  int64  `json:"failed_segments"`
+				LastError string `json:"last_error"`
+			} `json:"recording"`
+			App struct {
+				Restarts int `json:"restarts"`
+			} `json:"app"`
+		}
+		if err := g.getJSON("/api/status", &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Recording.Failures < 1 || st.Recording.LastError == "" {
+			t.Errorf("/api/status does not show the failed segment: %+v", st.Recording)
+		}
+		if st.App.Restarts != 0 {
+			t.Errorf("the app restarted %d times", st.App.Restarts)
+		}
+		checkAfterFault(t, g)
+		figure(t, "R3-EIO", "host-side EIO on one write (QEMU blkdebug, werror=report) while recording",
+			"the recorder reported it (console: %q); /api/status: %d failed segment(s), last error %q; %d segments finished after it; no panic; the newest recordings play (ffprobe); e2fsck -fn clean after power-off",
+			failed.FindString(g.consoleText()), st.Recording.Failures, st.Recording.LastError, strings.Count(g.consoleText(), "rotation: finished")-at)
+	})
+	t.Run("ENOSPC", func(t *testing.T) {
+		g := injectedFault(t, 28, "enospc")
+		q, err := g.vm.QMP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped, err := q.WaitEvent("BLOCK_IO_ERROR", 150*time.Second)
+		if err != nil {
+			t.Fatalf("no BLOCK_IO_ERROR: %v", err)
+		}
+		time.Sleep(2 * time.Second)
+		err = q.Execute("cont")
+		q.Close() // QEMU serves one QMP client at a time; the power-off needs one
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := strings.Count(g.consoleText(), "rotation: finished")
+		g.waitFor("recording going on after the host had room again", 60*time.Second, func() bool {
+			return strings.Count(g.consoleText(), "rotation: finished") >= at+2
+		})
+		for _, bad := range []string{"I/O error", "ended early", "fsync failed"} {
+			if strings.Contains(g.consoleText(), bad) {
+				t.Errorf("the guest saw %q: a host ENOSPC should only pause it", bad)
+			}
+		}
+		checkAfterFault(t, g)
+		figure(t, "R3-ENOSPC", "host-side ENOSPC on one write (QEMU blkdebug, QEMU's default werror=enospc) while recording",
+			"QEMU stopped the VM (BLOCK_IO_ERROR at %s), resumed it 2 s later; the write was retried, the guest saw no error; %d segments finished after; no panic; the newest recordings play (ffprobe); e2fsck -fn clean after power-off",
+			stopped.Format("15:04:05"), strings.Count(g.consoleText(), "rotation: finished")-at)
+	})
+}
+
+// checkAfterFault checks that nothing panicked, the two newest finished
+// recordings play, and the filesystem is clean after a power-off.
+func checkAfterFault(t *testing.T, g *guest) {
+	t.Helper()
+	if strings.Contains(g.consoleText(), "panic") {
+		t.Errorf("the console shows a panic")
+	}
+	_, page, err := g.get("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := finishedLink.FindAllStringSubmatch(string(page), -1)
+	if len(names) < 2 {
+		t.Fatalf("%d finished recordings listed", len(names))
+	}
+	for _, m := range names[:2] {
+		code, body, err := g.get("/recordings/" + m[1])
+		if err != nil || code != 200 {
+			t.Fatalf("download %s: %d %v", m[1], code, err)
+		}
+		file := filepath.Join(t.TempDir(), m[1])
+		os.WriteFile(file, body, 0o644)
+		if p := ffprobe(t, file); !strings.HasPrefix(p, "mjpeg,") || p == "mjpeg,0" {
+			t.Errorf("%s: ffprobe %q", m[1], p)
+		}
+	}
+	if err := g.vm.Powerdown(20 * time.Second); err != nil {
+		t.Fatalf("system_powerdown: %v", err)
+	}
+	e2fsck(t, g.disk)
 }

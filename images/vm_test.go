@@ -103,6 +103,10 @@ type bootOpts struct {
 	// Disk reuses this data disk image (a previous boot's) instead of a
 	// fresh one.
 	Disk string
+	// DiskFaults and WriteErrors open the data disk through QEMU's
+	// blkdebug driver with these rules, and set its werror policy (see
+	// qemu.Config).
+	DiskFaults, WriteErrors string
 	// Tap puts the guest on a host tap device (newTap) instead of QEMU's
 	// user network: clients reach it directly, as on a LAN, without
 	// slirp's slow connection setup.
@@ -174,6 +178,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
 		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}, Tap: tapDev(o.Tap),
+		DiskFaults: o.DiskFaults, WriteErrors: o.WriteErrors,
 		QMP: filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
 	}
 	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))

@@ -299,3 +299,63 @@ func TestOpenSegmentFsyncedEveryFlush(t *testing.T) {
 		t.Errorf("the open segment was fsynced %d times in ~300 ms of 20 ms flushes, want several", open)
 	}
 }
+
+// roFS is a data directory that refuses new files, as ext4 does once its
+// journal has aborted, until ok is set.
+type roFS struct {
+	dirFS
+	ok      bool
+	creates int
+}
+
+func (f *roFS) Create(name string) (File, error) {
+	f.creates++
+	if !f.ok {
+		return nil, &os.PathError{Op: "openat", Path: name, Err: syscall.EROFS}
+	}
+	return f.dirFS.Create(name)
+}
+
+// TestOpenFailuresBackOff: while no segment can be created, the recorder
+// tries again after 1, 2, 4… s (not once per frame), drops and counts
+// the frames between, releases them to their pool, and records again
+// once the disk takes files.
+func TestOpenFailuresBackOff(t *testing.T) {
+	dir := t.TempDir()
+	root, _ := os.OpenRoot(dir)
+	defer root.Close()
+	fs := &roFS{dirFS: dirFS{root: root, dir: dir}}
+	r := newRecorder(t, Config{Dir: dir, Segment: time.Hour, MaxBytes: 1 << 30, FS: fs})
+	pool := &capture.FramePool{Poison: true}
+	at := func(i int) *capture.Frame {
+		f := jpegFrame(t, i, t0.Add(time.Duration(i)*100*time.Millisecond))
+		p := pool.Get(f.JPEG)
+		p.Time, p.Width, p.Height = f.Time, f.Width, f.Height
+		return p
+	}
+	var errs, kept int
+	for i := range 100 { // 10 s at 10 fps
+		f := at(i)
+		if r.write(f) != nil {
+			errs++
+		}
+		if f.JPEG[0] != 0xA5 { // the pool poisons what comes back to it
+			kept++
+		}
+	}
+	// Tries at 0, 1, 3 and 7 s.
+	if fs.creates != 4 || errs != 4 || r.Dropped() != 100 {
+		t.Fatalf("10 s on a read-only disk: %d creates, %d errors, %d dropped; want 4, 4, 100", fs.creates, errs, r.Dropped())
+	}
+	if kept != 0 {
+		t.Errorf("%d dropped frames not released to their pool", kept)
+	}
+	fs.ok = true
+	for i := 100; i < 200; i++ {
+		r.write(at(i))
+	}
+	r.closeSegment()
+	if segs := r.Catalog().List(); len(segs) != 1 || segs[0].Frames < 40 {
+		t.Fatalf("after the disk took files again: %+v, want one segment recording from the next try (15 s) on", segs)
+	}
+}

@@ -38,7 +38,18 @@ type Recorder struct {
 	lastErr           atomic.Pointer[string]
 	// tick is when Run's loop last went round (unix ns): the heartbeat.
 	tick atomic.Int64
+	// openFails counts segments that could not be opened in a row, and
+	// retryAt is when the next may be tried: a disk gone read-only or
+	// full is retried with backoff, not once per frame.
+	openFails int
+	retryAt   time.Time
 }
+
+// Backoff of segment opens after a failure.
+const (
+	openRetryMin = time.Second
+	openRetryMax = 30 * time.Second
+)
 
 type openSegment struct {
 	f       File
@@ -165,10 +176,20 @@ func (r *Recorder) write(f *capture.Frame) error {
 		}
 	}
 	if r.seg == nil {
+		if f.Time.Before(r.retryAt) {
+			r.dropped.Add(1)
+			f.Release()
+			return nil
+		}
 		if err := r.openSegment(f); err != nil {
 			r.dropped.Add(1)
-			return err
+			f.Release()
+			wait := min(openRetryMin<<min(r.openFails, 5), openRetryMax)
+			r.openFails++
+			r.retryAt = f.Time.Add(wait)
+			return fmt.Errorf("%w (frames are dropped until the next try in %v)", err, wait)
 		}
+		r.openFails, r.retryAt = 0, time.Time{}
 	}
 	if r.seg.c.needsCut(f.Time) {
 		if err := r.flush(); err != nil {

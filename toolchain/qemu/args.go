@@ -24,6 +24,15 @@ type Config struct {
 	CPUs      int
 	// Disk is a raw data disk image attached as virtio ("" for none).
 	Disk string
+	// DiskFaults is a blkdebug rules file: the data disk is opened
+	// through QEMU's blkdebug driver, which fails the requests the rules
+	// name (tests inject host-side EIO and ENOSPC with it).
+	DiskFaults string
+	// WriteErrors is QEMU's werror policy for the data disk: "report"
+	// passes a failed write to the guest, "enospc" (QEMU's default) stops
+	// the VM on a full host disk and reports other errors, "stop" stops
+	// it on any.
+	WriteErrors string
 	// KVM selects hardware virtualisation; otherwise software emulation.
 	KVM bool
 	// Forwards are host ports forwarded to the guest through QEMU's user
@@ -113,9 +122,9 @@ func devices(c Config) []string {
 	var a []string
 	switch {
 	case c.Disk != "" && c.Microvm:
-		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-device,drive=d0")
+		a = append(a, "-drive", drive(c)+",if=none,id=d0", "-device", "virtio-blk-device,drive=d0")
 	case c.Disk != "":
-		a = append(a, "-drive", "file="+c.Disk+",format=raw,if=virtio,cache=writeback")
+		a = append(a, "-drive", drive(c)+",if=virtio")
 	}
 	a = append(a, "-netdev", netdev(c), "-device", "virtio-net-"+bus+",netdev=n0",
 		"-device", "virtio-rng-"+bus)
@@ -125,6 +134,19 @@ func devices(c Config) []string {
 		a = append(a, "-device", "i6300esb")
 	}
 	return a
+}
+
+// drive is the data disk's -drive options, without the interface.
+func drive(c Config) string {
+	file := c.Disk
+	if c.DiskFaults != "" {
+		file = "blkdebug:" + c.DiskFaults + ":" + c.Disk
+	}
+	d := "file=" + file + ",format=raw,cache=writeback"
+	if c.WriteErrors != "" {
+		d += ",werror=" + c.WriteErrors
+	}
+	return d
 }
 
 // netdev is the network backend: a tap device, or the user network with

@@ -13,7 +13,7 @@ func TestArgs(t *testing.T) {
 	s := strings.Join(a, " ")
 	for _, want := range []string{
 		"-accel tcg -cpu max", "-m 512 -smp 2", "-kernel k -initrd i", "-no-reboot",
-		"-serial file:/tmp/c.log", "-drive file=d.img,format=raw,if=virtio",
+		"-serial file:/tmp/c.log", "-drive file=d.img,format=raw,cache=writeback,if=virtio",
 		"user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80", "-qmp unix:/tmp/q.sock,server=on,wait=off",
 	} {
 		if !strings.Contains(s, want) {
@@ -26,6 +26,14 @@ func TestArgs(t *testing.T) {
 	c.KVM = true
 	if s := strings.Join(Args(c), " "); !strings.Contains(s, "-accel kvm -cpu host") {
 		t.Errorf("KVM args: %s", s)
+	}
+}
+
+func TestArgsDiskFaults(t *testing.T) {
+	c := Config{Kernel: "k", Initrd: "i", Disk: "d.img", DiskFaults: "/t/rules.conf", WriteErrors: "report"}
+	s := strings.Join(Args(c), " ")
+	if !strings.Contains(s, "-drive file=blkdebug:/t/rules.conf:d.img,format=raw,cache=writeback,werror=report,if=virtio") {
+		t.Errorf("blkdebug args:\n%s", s)
 	}
 }
 

@@ -21,15 +21,19 @@ func DialQMP(path string, timeout time.Duration) (*QMP, error) {
 	for {
 		conn, err := net.Dial("unix", path)
 		if err == nil {
+			// QEMU serves one QMP client at a time: a second one waits
+			// for its greeting until the first leaves, so bound the wait.
+			conn.SetDeadline(time.Now().Add(max(time.Until(deadline), 5*time.Second)))
 			q := &QMP{conn: conn, r: bufio.NewReader(conn)}
 			if _, err := q.r.ReadBytes('\n'); err != nil { // greeting
 				conn.Close()
-				return nil, fmt.Errorf("qmp greeting: %w", err)
+				return nil, fmt.Errorf("qmp greeting (is another QMP client connected?): %w", err)
 			}
 			if err := q.Execute("qmp_capabilities"); err != nil {
 				conn.Close()
 				return nil, err
 			}
+			conn.SetDeadline(time.Time{})
 			return q, nil
 		}
 		if time.Now().After(deadline) {
