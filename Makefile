@@ -90,7 +90,7 @@ test: deps vet images
 # included. make test runs the short version of each part.
 FUZZ_SECONDS ?= 60
 FIGURES       = $(abspath $(OUT))/reliability.jsonl
-SUITE         = TestR1PowerLoss|TestR2GracefulPowerOff|TestFullDataDisk|TestR4CameraFaults|TestWatchdogResetsFrozenApp|TestSecurity|TestS2LoginLimits
+SUITE         = TestR1PowerLoss|TestR2GracefulPowerOff|TestFullDataDisk|TestR3InjectedDiskErrors|TestR4CameraFaults|TestWatchdogResetsFrozenApp|TestSecurity|TestS2LoginLimits
 reliability: deps vet images
 	rm -f $(FIGURES)
 	UNICAM_SUITE=full UNICAM_FIGURES=$(FIGURES) UNICAM_IMAGE_DIR=$(abspath $(OUT)) \

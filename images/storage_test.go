@@ -59,7 +59,7 @@ func TestFullDataDisk(t *testing.T) {
 	}
 	e2fsck(t, g.disk)
 	figure(t, "R3", "disk full (6 MiB data disk, cap larger than the disk)",
-		"ENOSPC ended the open segment cleanly; the oldest recording was deleted for room; %d more segments finished after; %d newest recordings play (ffprobe); e2fsck -fn clean. EIO is injected through the recorder's filesystem seam only (unit tests), not with QEMU's blkdebug",
+		"ENOSPC ended the open segment cleanly; the oldest recording was deleted for room; %d more segments finished after; %d newest recordings play (ffprobe); e2fsck -fn clean (host-side EIO and ENOSPC: R3-EIO, R3-ENOSPC)",
 		strings.Count(con, "rotation: finished")-at, checked)
 }
 
@@ -77,15 +77,35 @@ func blkdebugRules(flushes, errno int) string {
 	return b.String()
 }
 
-// injectedFault boots the qemu image recording 3 s segments with its data
-// disk behind blkdebug, failing one write with errno after 40 flushes
-// (about 20 s of recording), under QEMU's werror policy.
-func injectedFault(t *testing.T, errno int, werror string) *guest {
-	rules := filepath.Join(t.TempDir(), "blkdebug.conf")
-	if err := os.WriteFile(rules, []byte(blkdebugRules(40, errno)), 0o644); err != nil {
+// recordingSectors are sectors of the 256 MiB test data disk that the
+// recordings' data reach in their first half minute and nothing else
+// writes: mke2fs gives it 1 KiB blocks in 8,192-block groups and puts the
+// journal at blocks 114,689–122,880; ext4 places a regular file's data
+// from block group 1 on (blocks 8,993–11,409 held the first eight 3 s
+// segments here). A failed write there is a failed data write, which the
+// guest sees at fsync; one into the journal would abort it and leave the
+// filesystem read-only.
+var recordingSectors = []int{20000, 20800, 21600, 22400}
+
+// dataWriteRules makes blkdebug fail, once each, the first guest write
+// that covers each sector, with errno.
+func dataWriteRules(sectors []int, errno int) string {
+	var b strings.Builder
+	for _, sec := range sectors {
+		fmt.Fprintf(&b, "[inject-error]\nevent = \"write_aio\"\nsector = \"%d\"\nerrno = \"%d\"\nonce = \"on\"\n\n", sec, errno)
+	}
+	return b.String()
+}
+
+// injectedFault boots the qemu image recording 3 s segments onto a
+// 256 MiB data disk opened through blkdebug with rules, under QEMU's
+// werror policy.
+func injectedFault(t *testing.T, rules, werror string) *guest {
+	path := filepath.Join(t.TempDir(), "blkdebug.conf")
+	if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return bootWith(t, bakedImage(t, "qemu"), bootOpts{DiskSize: "256M", DiskFaults: rules, WriteErrors: werror}, "unicam.segment=3s")
+	return bootWith(t, bakedImage(t, "qemu"), bootOpts{DiskSize: "256M", DiskFaults: path, WriteErrors: werror}, "unicam.segment=3s")
 }
 
 // TestR3InjectedDiskErrors fails one write of the data disk from the host,
@@ -98,9 +118,12 @@ func injectedFault(t *testing.T, errno int, werror string) *guest {
 func TestR3InjectedDiskErrors(t *testing.T) {
 	vmTest(t)
 	t.Run("EIO", func(t *testing.T) {
-		g := injectedFault(t, 5, "report")
+		g := injectedFault(t, dataWriteRules(recordingSectors, 5), "report")
 		failed := regexp.MustCompile(`rotation: .*input/output error`)
 		g.waitFor("the injected EIO reported by the recorder", 150*time.Second, func() bool { return failed.MatchString(g.consoleText()) })
+		if strings.Contains(g.consoleText(), "Aborting journal") {
+			t.Fatal("the injected EIO hit the journal: recordingSectors no longer match where ext4 puts data")
+		}
 		at := strings.Count(g.consoleText(), "rotation: finished")
 		g.waitFor("recording going on after the EIO", 60*time.Second, func() bool {
 			return strings.Count(g.consoleText(), "rotation: finished") >= at+2
@@ -129,7 +152,7 @@ func TestR3InjectedDiskErrors(t *testing.T) {
 			failed.FindString(g.consoleText()), st.Recording.Failures, st.Recording.LastError, strings.Count(g.consoleText(), "rotation: finished")-at)
 	})
 	t.Run("ENOSPC", func(t *testing.T) {
-		g := injectedFault(t, 28, "enospc")
+		g := injectedFault(t, blkdebugRules(40, 28), "enospc")
 		q, err := g.vm.QMP()
 		if err != nil {
 			t.Fatal(err)
