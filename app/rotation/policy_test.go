@@ -350,6 +350,14 @@ func TestOpenFailuresBackOff(t *testing.T) {
 	if kept != 0 {
 		t.Errorf("%d dropped frames not released to their pool", kept)
 	}
+	// The clock set back an hour (NTP at boot) does not postpone the
+	// next try by that hour.
+	early := jpegFrame(t, 0, t0.Add(-time.Hour))
+	r.write(early)
+	if fs.creates != 5 {
+		t.Errorf("a frame an hour older than the last try: %d creates, want a new try (5)", fs.creates)
+	}
+	r.retryAt = time.Time{}
 	fs.ok = true
 	for i := 100; i < 200; i++ {
 		r.write(at(i))

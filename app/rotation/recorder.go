@@ -176,7 +176,9 @@ func (r *Recorder) write(f *capture.Frame) error {
 		}
 	}
 	if r.seg == nil {
-		if f.Time.Before(r.retryAt) {
+		// A clock set back (NTP at boot) must not postpone the next try
+		// by more than the backoff itself.
+		if f.Time.Before(r.retryAt) && r.retryAt.Sub(f.Time) <= openRetryMax {
 			r.dropped.Add(1)
 			f.Release()
 			return nil
