@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -100,7 +101,7 @@ func ingestFast(tb testing.TB, src *mjpegSource, r recorder) ingestRun {
 		return len(served) > 0
 	})
 	if r.stopAtEnd {
-		cmd.Process.Signal(sigterm)
+		cmd.Process.Signal(syscall.SIGTERM)
 	}
 	if err := cmd.Wait(); err != nil && !r.stopAtEnd {
 		tb.Fatalf("%s: %v", r.name, err)
@@ -262,7 +263,7 @@ func recordPaced(tb testing.TB, src *mjpegSource, tools []recorder, window time.
 		tb.Fatalf("%d of %d tools still streaming after the window", n, len(tools))
 	}
 	for i, c := range cmds {
-		c.Process.Signal(sigterm)
+		c.Process.Signal(syscall.SIGTERM)
 		c.Wait()
 		if run.bytes[i] = recorded(dirs[i], tools[i].output); run.bytes[i] == 0 {
 			tb.Fatalf("%s recorded nothing", tools[i].name)
@@ -282,14 +283,12 @@ func BenchmarkRecord30fps(b *testing.B) {
 	src := newMJPEGSource(b, 30, 0)
 	tools := append(recorders(), motionRecorder())
 	cpu := make([][]float64, len(tools))
-	var sizes [][]int64
 	for b.Loop() {
 		for range benchRuns {
 			r := recordPaced(b, src, tools, window)
 			for i := range tools {
 				cpu[i] = append(cpu[i], r.cpu[i].Seconds())
 			}
-			sizes = append(sizes, r.bytes)
 		}
 	}
 	gb := window.Seconds() * 30 * float64(src.FrameBytes()) / 1e9
@@ -310,5 +309,4 @@ func BenchmarkRecord30fps(b *testing.B) {
 	benchFigure(b, "M1", "Debian's motion (network camera, movie passthrough) next to unicam: CPU per recorded minute (no goal set)", true,
 		"unicam **%.2f** CPU-s per recorded minute, motion %.2f: unicam uses **%.2f×** motion's CPU (motion decodes every frame to look for movement; unicam does not)",
 		medianOf(cpu[0])*perMin, medianOf(cpu[3])*perMin, vsMotion)
-	_ = sizes
 }

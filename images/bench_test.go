@@ -63,8 +63,8 @@ type mjpegSource struct {
 
 // streamServed is what one request to the source got.
 type streamServed struct {
-	Bytes      int64
-	Start, End time.Time
+	Bytes int64
+	Start time.Time
 }
 
 func newMJPEGSource(tb testing.TB, fps float64, frames int) *mjpegSource {
@@ -108,7 +108,6 @@ func (s *mjpegSource) stream(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	defer func() {
 		s.active.Add(-1)
-		st.End = time.Now()
 		s.mu.Lock()
 		s.served = append(s.served, st)
 		s.mu.Unlock()
@@ -188,20 +187,6 @@ func medianOf(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// dirBytes is the total size of the regular files under dir.
-func dirBytes(dir string) int64 {
-	var n int64
-	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }
 
 var (
@@ -295,6 +280,3 @@ func (c *hostCamera) stop(tb testing.TB) {
 		tb.Fatal("the camera did not exit within 30 s of SIGTERM")
 	}
 }
-
-// sigterm asks a recorder to finish its file and exit.
-var sigterm = syscall.SIGTERM
