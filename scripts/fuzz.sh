@@ -56,7 +56,7 @@ fuzz_target() {
 
 test_files() {
 	if [ -n "${FUZZ_FILES:-}" ]; then
-		printf '%s\n' $FUZZ_FILES
+		tr ' ' '\n' <<<"$FUZZ_FILES"
 	else
 		grep -rl --include='*_test.go' '^func Fuzz' app runtime toolchain | sort
 	fi
