@@ -42,7 +42,7 @@ func memoryTry(tb testing.TB, dir string, m *bake.Manifest, mib int) string {
 	port := freePort(tb)
 	cfg := qemu.Config{Kernel: filepath.Join(dir, bake.KernelFile), Initrd: filepath.Join(dir, bake.InitramfsFile),
 		Cmdline:   m.Cmdline + " unicam.password=" + guestPassword + " unicam.segment=10s",
-		MemoryMiB: mib, CPUs: m.CPUs, Disk: disk, Serial: console,
+		MemoryMiB: mib, CPUs: m.CPUs, Disk: disk, System: m.SystemPath(dir), Serial: console,
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}}
 	vm, err := qemu.Start(cfg, io.Discard)
 	if err != nil {

@@ -146,10 +146,13 @@ func bootBench(b *testing.B, dir, initrd, cmdline string) *guest {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	g.url = "http://127.0.0.1:" + strconv.Itoa(port)
-	cfg := qemu.Config{Kernel: filepath.Join(dir, bake.KernelFile), Initrd: initrd, Cmdline: cmdline + " unicam.password=bench-password-1",
+	m, err := bake.ReadManifest(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := qemu.Config{Kernel: filepath.Join(dir, bake.KernelFile), Initrd: initrd, System: m.SystemPath(dir), Cmdline: cmdline + " unicam.password=bench-password-1",
 		MemoryMiB: 512, CPUs: 2, Disk: g.disk, Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}},
 		Serial: g.console}
-	var err error
 	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {
 		b.Fatal(err)
 	}

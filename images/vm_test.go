@@ -176,7 +176,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	cfg := qemu.Config{
 		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware, Boot: o.Raw != "",
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
-		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, KVM: qemu.KVMWorks(""),
+		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, System: m.SystemPath(dir), KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}, Tap: tapDev(o.Tap),
 		DiskFaults: o.DiskFaults, WriteErrors: o.WriteErrors,
 		QMP: filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,

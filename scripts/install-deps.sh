@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   qemu-system-x86   # boots the image (make run, make test)
   e2fsprogs         # mke2fs for the data disk, e2fsck in tests
+  erofs-utils       # mkfs.erofs: the tiny image's read-only system disk
   kmod              # depmod for the kernel's modules.dep
   dpkg              # dpkg-deb unpacks the kernel package
   ffmpeg            # ffprobe checks recordings in tests

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +28,8 @@ var Table = []Mount{
 }
 
 // Setup mounts every entry of table under root ("/" in the image). An
-// entry already mounted (EBUSY) is fine: the kernel may have done it.
+// entry already mounted is left as it is: the kernel may have done it, or
+// PID 1 before it handed over to its copy on the system disk.
 func Setup(root string, table []Mount) error {
 	var errs []error
 	for _, m := range table {
@@ -36,10 +38,23 @@ func Setup(root string, table []Mount) error {
 			errs = append(errs, fmt.Errorf("mkdir %s: %w", target, err))
 			continue
 		}
+		if Mounted(target) {
+			continue
+		}
 		err := unix.Mount(m.Source, target, m.FSType, m.Flags, m.Data)
 		if err != nil && !errors.Is(err, unix.EBUSY) {
 			errs = append(errs, fmt.Errorf("mount %s on %s: %w", m.FSType, target, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Mounted reports whether target is a mount point: it is on another
+// device than its parent folder.
+func Mounted(target string) bool {
+	var st, parent unix.Stat_t
+	if unix.Stat(target, &st) != nil || unix.Stat(filepath.Dir(filepath.Clean(target)), &parent) != nil {
+		return false
+	}
+	return st.Dev != parent.Dev
 }

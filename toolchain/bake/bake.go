@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"unicam/toolchain/gobuild"
 	"unicam/toolchain/initramfs"
 	"unicam/toolchain/kernel"
 	"unicam/toolchain/spec"
+	"unicam/toolchain/systemdisk"
 	"unicam/toolchain/target"
 )
 
@@ -43,6 +45,9 @@ func Run(ctx context.Context, o Opts) (string, error) {
 	logf := func(f string, a ...any) { fmt.Fprintf(o.Log, "bake: "+f+"\n", a...) }
 	if o.Kernel != "" {
 		img.Kernel = o.Kernel
+		if err := img.Validate(); err != nil {
+			return "", fmt.Errorf("%s with KERNEL=%s: %w", o.Spec, o.Kernel, err)
+		}
 	}
 	k, err := getKernel(ctx, img.Kernel, o.CacheDir, logf)
 	if err != nil {
@@ -65,25 +70,37 @@ func Run(ctx context.Context, o Opts) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(stage)
-	logf("initramfs: %d Go programs, %d module files for kernel %s", len(initramfs.Commands), len(files), k.Release)
-	err = initramfs.Build(initramfs.Opts{
+	ro := initramfs.Opts{
 		Out: filepath.Join(stage, InitramfsFile), RepoDir: o.RepoDir,
 		KernelRelease: k.Release, ModDir: k.ModDir, ModuleFiles: files, ModulesDep: deps.Subset(files),
-		Modules: mods, Defaults: img.DefaultsFile(), Log: o.Log,
-	})
-	if err != nil {
+		Modules: mods, Defaults: img.DefaultsFile(), Commands: initramfs.Commands, Log: o.Log,
+	}
+	var system string
+	if img.SystemDisk {
+		logf("system disk: the app on %s, read-only erofs", systemdisk.File)
+		if ro.SystemUUID, err = systemdisk.Build(ctx, o.RepoDir, filepath.Join(stage, systemdisk.File)); err != nil {
+			return "", fmt.Errorf("system disk: %w", err)
+		}
+		ro.Commands, system = []string{gobuild.Init}, systemdisk.File
+	}
+	logf("initramfs: %d Go programs, %d module files for kernel %s", len(ro.Commands), len(files), k.Release)
+	if err := initramfs.Build(ro); err != nil {
 		return "", err
 	}
 	if err := copyFile(k.Image, filepath.Join(stage, KernelFile)); err != nil {
 		return "", fmt.Errorf("copy kernel: %w", err)
 	}
-	extra, err := buildTargets(ctx, img, stage)
+	extra, err := buildTargets(ctx, img, stage, system)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", o.Spec, err)
 	}
 	m := &Manifest{Image: img.Name, Kernel: *k, Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs,
-		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config, Targets: img.Targets}
-	for _, f := range append([]string{KernelFile, InitramfsFile}, extra...) {
+		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config, Targets: img.Targets, SystemDisk: system}
+	files = []string{KernelFile, InitramfsFile}
+	if system != "" {
+		files = append(files, system)
+	}
+	for _, f := range append(files, extra...) {
 		if err := m.addFile(stage, f); err != nil {
 			return "", err
 		}
@@ -96,8 +113,8 @@ func Run(ctx context.Context, o Opts) (string, error) {
 
 // buildTargets runs each target the definition names, in order, and
 // returns the files they wrote.
-func buildTargets(ctx context.Context, img *spec.Image, stage string) ([]string, error) {
-	in := target.Inputs{Dir: stage, Kernel: KernelFile, Initramfs: InitramfsFile, Name: img.Name,
+func buildTargets(ctx context.Context, img *spec.Image, stage, system string) ([]string, error) {
+	in := target.Inputs{Dir: stage, Kernel: KernelFile, Initramfs: InitramfsFile, System: system, Name: img.Name,
 		Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs}
 	var files []string
 	for _, name := range img.Targets {

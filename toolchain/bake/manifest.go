@@ -26,7 +26,18 @@ type Manifest struct {
 	Modules   []string          `json:"modules"`
 	Config    map[string]string `json:"config"`
 	Targets   []string          `json:"targets"`
-	Files     []File            `json:"files"`
+	// SystemDisk names the read-only system disk holding the app, for an
+	// image that keeps it out of the initramfs ("" for none).
+	SystemDisk string `json:"system_disk,omitempty"`
+	Files      []File `json:"files"`
+}
+
+// SystemPath is the system disk's path for an image in dir, or "".
+func (m *Manifest) SystemPath(dir string) string {
+	if m.SystemDisk == "" {
+		return ""
+	}
+	return filepath.Join(dir, m.SystemDisk)
 }
 
 // File is one artifact with its checksum.

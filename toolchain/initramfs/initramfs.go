@@ -9,18 +9,18 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/u-root/mkuimage/cpio"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
+	"unicam/toolchain/gobuild"
 )
 
-// Commands are the Go programs the image carries, as package directories
-// relative to the repository root. The first is /init.
-var Commands = []string{"runtime/cmd/init", "app/cmd/camera"}
+// Commands are the Go programs an image carries by default, as package
+// directories relative to the repository root. The first is /init.
+var Commands = []string{gobuild.Init, gobuild.App}
 
 // Opts says what goes into the initramfs.
 type Opts struct {
@@ -40,6 +40,12 @@ type Opts struct {
 	Modules []string
 	// Defaults is /etc/unicam/defaults.conf.
 	Defaults string
+	// Commands are the Go programs to carry, the first as /init; nil
+	// means Commands.
+	Commands []string
+	// SystemUUID, for an image whose app lives on a system disk, is that
+	// disk's erofs UUID, written to /etc/unicam/system-disk.
+	SystemUUID string
 	// Log receives the builder's progress; nil is quiet.
 	Log io.Writer
 }
@@ -51,9 +57,16 @@ func Build(o Opts) error {
 		return err
 	}
 	defer os.RemoveAll(tmpDir)
-	bins, err := buildCommands(o.RepoDir, filepath.Join(tmpDir, "bin"))
+	cmds := o.Commands
+	if cmds == nil {
+		cmds = Commands
+	}
+	bins, err := gobuild.Build(o.RepoDir, filepath.Join(tmpDir, "bin"), cmds)
 	if err != nil {
 		return err
+	}
+	for i, b := range bins {
+		bins[i] = b + ":bin/" + filepath.Base(b)
 	}
 	cpioPath := filepath.Join(tmpDir, "initramfs.cpio")
 	if err := uimage.Create(logger(o.Log), o.modifiers(tmpDir, cpioPath, bins)...); err != nil {
@@ -66,11 +79,11 @@ func (o Opts) modifiers(tmpDir, cpioPath string, bins []string) []uimage.Modifie
 	mods := []uimage.Modifier{
 		uimage.WithBaseArchive(o.base()),
 		uimage.WithFiles(bins...),
-		uimage.WithInit("/bin/" + filepath.Base(Commands[0])),
+		uimage.WithInit("/bin/" + filepath.Base(gobuild.Init)),
 		// The kernel's orderly power-off (Xen's xl shutdown) runs
 		// /sbin/poweroff: the init binary, run as that, signals PID 1.
-		uimage.WithSymlink("sbin/poweroff", "/bin/"+filepath.Base(Commands[0])),
-		uimage.WithSymlink("sbin/reboot", "/bin/"+filepath.Base(Commands[0])),
+		uimage.WithSymlink("sbin/poweroff", "/bin/"+filepath.Base(gobuild.Init)),
+		uimage.WithSymlink("sbin/reboot", "/bin/"+filepath.Base(gobuild.Init)),
 		uimage.WithSkipLDD(),
 		uimage.WithTempDir(tmpDir),
 		uimage.WithCPIOOutput(cpioPath),
@@ -99,6 +112,9 @@ func (o Opts) base() *cpio.Archive {
 	if len(o.Modules) > 0 {
 		recs = append(recs, cpio.StaticFile("etc/unicam/modules", strings.Join(o.Modules, "\n")+"\n", 0o644))
 	}
+	if o.SystemUUID != "" {
+		recs = append(recs, cpio.StaticFile("etc/unicam/system-disk", o.SystemUUID+"\n", 0o644))
+	}
 	if o.KernelRelease != "" && len(o.ModuleFiles) > 0 {
 		dir := "lib/modules/" + o.KernelRelease
 		recs = append(recs, cpio.Directory("lib", 0o755), cpio.Directory("lib/modules", 0o755), cpio.Directory(dir, 0o755),
@@ -106,42 +122,6 @@ func (o Opts) base() *cpio.Archive {
 	}
 	a, _ := cpio.ArchiveFromRecords(recs)
 	return a
-}
-
-// buildCommands compiles Commands for the guest into dir and returns them
-// as uimage file specs (host:archive). The Go build cache makes a warm
-// rebuild take seconds; uimage's own binary builder forces -a (a full
-// rebuild every time) and disables inlining, so we hand it binaries.
-// -trimpath and an empty build ID keep the binaries reproducible.
-func buildCommands(repo, dir string) ([]string, error) {
-	var specs []string
-	for _, c := range Commands {
-		out := filepath.Join(dir, filepath.Base(c))
-		cmd := exec.Command("go", append(append([]string{"build"}, buildFlags(c)...), "-o", out, "./"+c)...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED="+map[bool]string{true: "1", false: "0"}[usesCgo(c)])
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("go build %s: %w\n%s", c, err, b)
-		}
-		specs = append(specs, out+":bin/"+filepath.Base(c))
-	}
-	return specs, nil
-}
-
-// cgoCommands link C libraries: the camera encodes webcam frames with
-// libjpeg-turbo. They are linked statically (the image has no libc), with
-// Go's own DNS resolver and user lookup.
-var cgoCommands = map[string]bool{"app/cmd/camera": true}
-
-func usesCgo(c string) bool { return cgoCommands[c] }
-
-// buildFlags are go build's flags for command c: reproducible, stripped,
-// and static.
-func buildFlags(c string) []string {
-	if !usesCgo(c) {
-		return []string{"-trimpath", "-ldflags=-s -w -buildid="}
-	}
-	return []string{"-trimpath", "-tags=netgo,osusergo", "-ldflags=-s -w -buildid= -linkmode=external -extldflags=-static"}
 }
 
 func logger(w io.Writer) *llog.Logger {

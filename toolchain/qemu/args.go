@@ -24,6 +24,9 @@ type Config struct {
 	CPUs      int
 	// Disk is a raw data disk image attached as virtio ("" for none).
 	Disk string
+	// System is a read-only system disk image holding the app (erofs),
+	// attached after Disk ("" for none).
+	System string
 	// DiskFaults is a blkdebug rules file: the data disk is opened
 	// through QEMU's blkdebug driver, which fails the requests the rules
 	// name (tests inject host-side EIO and ENOSPC with it).
@@ -126,6 +129,12 @@ func devices(c Config) []string {
 	case c.Disk != "":
 		a = append(a, "-drive", drive(c)+",if=virtio")
 	}
+	switch {
+	case c.System != "" && c.Microvm:
+		a = append(a, "-drive", systemDrive(c)+",if=none,id=d1", "-device", "virtio-blk-device,drive=d1")
+	case c.System != "":
+		a = append(a, "-drive", systemDrive(c)+",if=virtio")
+	}
 	a = append(a, "-netdev", netdev(c), "-device", "virtio-net-"+bus+",netdev=n0",
 		"-device", "virtio-rng-"+bus)
 	if !c.Microvm {
@@ -147,6 +156,11 @@ func drive(c Config) string {
 		d += ",werror=" + c.WriteErrors
 	}
 	return d
+}
+
+// systemDrive is the system disk's -drive options, without the interface.
+func systemDrive(c Config) string {
+	return "file=" + c.System + ",format=raw,readonly=on"
 }
 
 // netdev is the network backend: a tap device, or the user network with

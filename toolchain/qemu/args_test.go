@@ -37,6 +37,19 @@ func TestArgsDiskFaults(t *testing.T) {
 	}
 }
 
+func TestArgsSystemDisk(t *testing.T) {
+	c := Config{Kernel: "k", Initrd: "i", Disk: "d.img", System: "system.erofs"}
+	s := strings.Join(Args(c), " ")
+	data, system := strings.Index(s, "file=d.img"), strings.Index(s, "-drive file=system.erofs,format=raw,readonly=on,if=virtio")
+	if system < 0 || data < 0 || system < data {
+		t.Errorf("want the data disk, then the read-only system disk:\n%s", s)
+	}
+	c.Microvm = true
+	if s := strings.Join(Args(c), " "); !strings.Contains(s, "-drive file=system.erofs,format=raw,readonly=on,if=none,id=d1 -device virtio-blk-device,drive=d1") {
+		t.Errorf("microvm system disk:\n%s", s)
+	}
+}
+
 func TestArgsTap(t *testing.T) {
 	c := Config{Kernel: "k", Initrd: "i", Tap: "unicam0", Forwards: []Forward{{"127.0.0.1", 8080, 80}}}
 	s := strings.Join(Args(c), " ")

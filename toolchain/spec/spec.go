@@ -44,6 +44,10 @@ type Image struct {
 	// Targets are the artifacts to bake besides kernel and initramfs:
 	// qemu, xen, iso, libvirt (default: qemu).
 	Targets []string `yaml:"targets"`
+	// SystemDisk keeps the app out of the initramfs, on a read-only erofs
+	// system disk (system.erofs) that the guest pages in on demand: the
+	// least memory. Minimal kernel and the qemu target only.
+	SystemDisk bool `yaml:"system_disk"`
 }
 
 var (
@@ -94,6 +98,10 @@ func (img *Image) Validate() error {
 		return bad("disk_size", img.DiskSize, "a whole size in K, M, G or T, e.g. 1G")
 	case strings.ContainsAny(img.Cmdline, "\n\x00"):
 		return bad("cmdline", img.Cmdline, "one line")
+	case img.SystemDisk && img.Kernel != "minimal":
+		return bad("system_disk", "true", "kernel: minimal (it has the erofs driver built in), or system_disk: false")
+	case img.SystemDisk && !slices.Equal(img.Targets, []string{"qemu"}):
+		return bad("system_disk", "true", "targets: [qemu] (only the QEMU command attaches the system disk), or system_disk: false")
 	}
 	for _, m := range img.Modules {
 		if !moduleRE.MatchString(m) {

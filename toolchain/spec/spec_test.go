@@ -16,6 +16,8 @@ func TestParseRejects(t *testing.T) {
 		{"name: q\nmodules: [\"virtio blk\"]\n", "modules"},
 		{"name: q\ndisk_size: 1GB\n", "disk_size"},
 		{"name: q\nconfig: {Bad: 1}\n", "config"},
+		{"name: q\nsystem_disk: true\n", "system_disk"},
+		{"name: q\nkernel: minimal\nsystem_disk: true\ntargets: [qemu, iso]\n", "system_disk"},
 	} {
 		_, err := Parse("t.yaml", strings.NewReader(tc.in))
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.key) || !strings.Contains(err.Error(), "t.yaml") {

@@ -14,8 +14,9 @@ import (
 
 // Inputs are what every target builds from.
 type Inputs struct {
-	// Dir is the output folder; Kernel and Initramfs are file names in it.
-	Dir, Kernel, Initramfs string
+	// Dir is the output folder; Kernel and Initramfs are file names in
+	// it, and so is System, the read-only system disk ("" for none).
+	Dir, Kernel, Initramfs, System string
 	// Name is the image flavour, e.g. qemu.
 	Name      string
 	Cmdline   string

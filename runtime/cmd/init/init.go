@@ -8,6 +8,8 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,17 +25,27 @@ import (
 	"unicam/runtime/netup"
 	"unicam/runtime/power"
 	"unicam/runtime/supervise"
+	"unicam/runtime/sysdisk"
 
 	"golang.org/x/sys/unix"
 )
 
 // Paths inside the image.
 const (
-	appPath      = "/bin/camera"
-	defaultsFile = "/etc/unicam/defaults.conf"
-	dataDir      = "/data"
-	dataConfFile = "/data/unicam.conf"
-	bootJSON     = "/run/unicam/boot.json"
+	appPath = "/bin/camera"
+	// initPath is the runtime itself in the initramfs.
+	initPath = "/bin/init"
+	// handoffEnv carries, across the handover to the system disk's copy
+	// of the runtime, when the first one started (Unix nanoseconds).
+	handoffEnv = "UNICAM_HANDOFF_START"
+	// systemDiskFile, baked into images whose app lives on a read-only
+	// system disk, holds that disk's erofs UUID.
+	systemDiskFile = "/etc/unicam/system-disk"
+	systemDir      = "/system"
+	defaultsFile   = "/etc/unicam/defaults.conf"
+	dataDir        = "/data"
+	dataConfFile   = "/data/unicam.conf"
+	bootJSON       = "/run/unicam/boot.json"
 	// supervisorJSON tells the app's status page about restarts.
 	supervisorJSON = "/run/unicam/supervisor.json"
 	// appLog holds the app's last 64 KiB of output for its status page.
@@ -51,6 +63,10 @@ type initState struct {
 	logf    func(string, ...any)
 	cmdline config.Values
 	cfg     config.Values
+	// app is the camera program: appPath, or on the system disk.
+	app string
+	// start is when this process began the boot.
+	start   time.Time
 	hasDisk bool
 	diskErr error
 	power   <-chan power.Action
@@ -69,7 +85,7 @@ func run(ctx context.Context, console io.Writer) error {
 	// under emulation. The shim reports each outcome itself.
 	log.SetOutput(io.Discard)
 	lg := log.New(console, "unicam: ", 0)
-	st := &initState{console: console, logf: lg.Printf, netDone: make(chan struct{})}
+	st := &initState{console: console, logf: lg.Printf, netDone: make(chan struct{}), app: appPath, start: time.Now()}
 	results, err := boot.Run(ctx, st.steps(), console, time.Now)
 	writeBootJSON(append(results, st.notes...), st.logf)
 	if err != nil {
@@ -107,6 +123,7 @@ func (st *initState) steps() []boot.Step {
 		{Name: "mount", Required: true, Run: func(context.Context) error { return mounts.Setup("", mounts.Table) }},
 		{Name: "modules", Run: st.loadModules},
 		{Name: "cmdline", Run: st.readCmdline},
+		{Name: "system-disk", Run: st.mountSystem},
 		{Name: "data-disk", Run: st.mountData},
 		{Name: "config", Run: st.readConfig},
 		{Name: "clock", Run: checkClock},
@@ -210,8 +227,73 @@ func (st *initState) reportIPv6(ctx context.Context) {
 	st.logf("network %s IPv6 %s (router advertisement)", nic, addr)
 }
 
+// mountSystem mounts the read-only system disk holding the app, for an
+// image baked with one (others have the app in the initramfs), and hands
+// PID 1 over to the runtime's copy there.
+func (st *initState) mountSystem(context.Context) error {
+	b, err := os.ReadFile(systemDiskFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st.app = filepath.Join(systemDir, appPath)
+	if mounts.Mounted(systemDir) {
+		return st.finishHandoff()
+	}
+	dev, err := sysdisk.Find("/sys/class/block", "/dev", strings.TrimSpace(string(b)))
+	if err == nil {
+		err = sysdisk.Mount(dev, systemDir)
+	}
+	if err != nil {
+		return err
+	}
+	st.logf("system disk %s mounted read-only on %s", dev, systemDir)
+	return st.handoff()
+}
+
+// handoff re-executes PID 1 from the system disk, so the runtime's pages
+// too are read from the disk as they are used. The new process runs the
+// boot again; the steps already done find their work done. On failure
+// the boot goes on from the initramfs.
+func (st *initState) handoff() error {
+	next := filepath.Join(systemDir, initPath)
+	if _, err := os.Stat(next); err != nil {
+		return nil
+	}
+	st.logf("handing over to %s", next)
+	env := append(os.Environ(), fmt.Sprintf("%s=%d", handoffEnv, st.start.UnixNano()))
+	err := unix.Exec(next, os.Args, env)
+	return fmt.Errorf("hand over to %s: %w; the runtime goes on from the initramfs", next, err)
+}
+
+// finishHandoff, in the runtime started from the system disk, removes the
+// initramfs copy of the runtime (the kernel frees its RAM) and points the
+// poweroff and reboot links at the copy that runs.
+func (st *initState) finishHandoff() error {
+	exe, err := os.Executable()
+	if err != nil || exe != filepath.Join(systemDir, initPath) {
+		return err
+	}
+	for _, l := range []string{"/sbin/poweroff", "/sbin/reboot"} {
+		os.Remove(l)
+		if err := os.Symlink(exe, l); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(initPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if ns, err := strconv.ParseInt(os.Getenv(handoffEnv), 10, 64); err == nil {
+		st.notes = append(st.notes, boot.Result{Name: "handoff", Duration: time.Since(time.Unix(0, ns))})
+	}
+	st.logf("running from the system disk; the initramfs copy is freed")
+	return nil
+}
+
 func (st *initState) startApp(ctx context.Context) error {
-	if _, err := os.Stat(appPath); err != nil {
+	if _, err := os.Stat(st.app); err != nil {
 		return fmt.Errorf("app missing from the image: %w", err)
 	}
 	// -lenient: the app drops each key it rejects (unknown, or a bad
@@ -221,11 +303,11 @@ func (st *initState) startApp(ctx context.Context) error {
 	ring := &supervise.Ring{Path: appLog, Size: 64 << 10}
 	out := io.MultiWriter(st.console, ring)
 	st.sup = &supervise.Supervisor{
-		Path: appPath, Args: args, Stdout: out, Stderr: out,
+		Path: st.app, Args: args, Stdout: out, Stderr: out,
 		MinBackoff: time.Second, MaxBackoff: 30 * time.Second, StableAfter: time.Minute,
 		Logf: st.logf, StatusFile: supervisorJSON,
 	}
-	st.logf("starting %s %q", appPath, config.Redacted(args))
+	st.logf("starting %s %q", st.app, config.Redacted(args))
 	go st.sup.Run(ctx)
 	return nil
 }

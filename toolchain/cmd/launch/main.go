@@ -80,7 +80,7 @@ func config(f flags) (qemu.Config, error) {
 	}
 	return qemu.Config{
 		Kernel: filepath.Join(f.dir, bake.KernelFile), Initrd: filepath.Join(f.dir, bake.InitramfsFile),
-		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, KVM: kvm,
+		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, System: m.SystemPath(f.dir), KVM: kvm,
 		Forwards: []qemu.Forward{{HostAddr: f.httpAddr, HostPort: f.httpPort, GuestPort: 80}},
 		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm,
 	}, nil
