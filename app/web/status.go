@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +129,12 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
 		metric("process_open_fds", "gauge", "Open file descriptors of the app.", float64(len(fds)))
 	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if total, avail, ok := parseMeminfo(string(b)); ok {
+			metric("node_memory_MemTotal_bytes", "gauge", "Memory the kernel manages.", float64(total))
+			metric("node_memory_MemAvailable_bytes", "gauge", "Memory available for new work without swapping.", float64(avail))
+		}
+	}
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		var size, resident float64
 		if _, err := fmt.Sscan(string(b), &size, &resident); err == nil {
@@ -135,4 +142,27 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Write([]byte(b.String()))
+}
+
+// parseMeminfo reads MemTotal and MemAvailable, in bytes, from the text of
+// /proc/meminfo; ok is false unless both are there.
+func parseMeminfo(s string) (total, avail uint64, ok bool) {
+	var seen int
+	for _, line := range strings.Split(s, "\n") {
+		key, rest, found := strings.Cut(line, ":")
+		if !found || (key != "MemTotal" && key != "MemAvailable") {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil || kb > 1<<40 {
+			return 0, 0, false
+		}
+		if key == "MemTotal" {
+			total = kb << 10
+		} else {
+			avail = kb << 10
+		}
+		seen++
+	}
+	return total, avail, seen == 2
 }
