@@ -3,6 +3,7 @@ package disk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,13 @@ func Choose(cands []Candidate, label string) (string, error) {
 
 // Scan lists the block devices in sysfs whose content is ext4.
 func Scan(sysBlock, devDir string) ([]Candidate, error) {
+	return Probe(sysBlock, devDir, Label)
+}
+
+// Probe lists the block devices in sysBlock (sysfs), opened under devDir,
+// for which read finds its filesystem, with what read returned (a label,
+// a UUID), in name order.
+func Probe(sysBlock, devDir string, read func(io.ReaderAt) (string, error)) ([]Candidate, error) {
 	entries, err := os.ReadDir(sysBlock)
 	if err != nil {
 		return nil, fmt.Errorf("list block devices: %w", err)
@@ -51,7 +59,7 @@ func Scan(sysBlock, devDir string) ([]Candidate, error) {
 		if err != nil {
 			continue
 		}
-		label, err := Label(f)
+		label, err := read(f)
 		f.Close()
 		if err == nil {
 			out = append(out, Candidate{Dev: dev, Label: label})

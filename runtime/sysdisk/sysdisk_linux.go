@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
+	"unicam/runtime/disk"
 )
 
 // ErrNotFound means no block device holds the system disk this image was
@@ -18,26 +18,16 @@ var ErrNotFound = errors.New("system disk not found")
 // erofs UUID is uuid. The error names every erofs image it saw instead,
 // so a system disk from another bake is told apart from none at all.
 func Find(sysBlock, devDir, uuid string) (string, error) {
-	entries, err := os.ReadDir(sysBlock)
+	found, err := disk.Probe(sysBlock, devDir, UUID)
 	if err != nil {
-		return "", fmt.Errorf("list block devices: %w", err)
+		return "", err
 	}
 	var others []string
-	for _, e := range entries {
-		dev := filepath.Join(devDir, e.Name())
-		f, err := os.Open(dev)
-		if err != nil {
-			continue
+	for _, c := range found {
+		if c.Label == uuid {
+			return c.Dev, nil
 		}
-		got, err := UUID(f)
-		f.Close()
-		switch {
-		case err != nil:
-		case got == uuid:
-			return dev, nil
-		default:
-			others = append(others, dev+" is "+got)
-		}
+		others = append(others, c.Dev+" is "+c.Label)
 	}
 	if len(others) > 0 {
 		return "", fmt.Errorf("%w: want erofs UUID %s, but %s (attach the system.erofs baked with this initramfs)", ErrNotFound, uuid, strings.Join(others, ", "))
