@@ -50,6 +50,37 @@ func TestTinyRecordsIn40MiB(t *testing.T) {
 	}
 }
 
+// TestTinySystemDiskMissingOrWrong boots the tiny image without its
+// system disk, then with another bake's: each time the console names the
+// problem and the fix, and the guest stays up to be powered off.
+func TestTinySystemDiskMissingOrWrong(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM; run without -short (make test)")
+	}
+	dir := bakedImage(t, "tiny")
+	other := filepath.Join(t.TempDir(), "other.erofs")
+	b, err := os.ReadFile(filepath.Join(dir, "system.erofs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[1024+48] ^= 0xff // another UUID: the superblock's first UUID byte
+	if err := os.WriteFile(other, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ disk, want string }{
+		{"none", "attach the image's system.erofs read-only as a second disk"},
+		{other, "attach the system.erofs baked with this initramfs"},
+	} {
+		g := bootWith(t, dir, bootOpts{DiskSize: "64M", System: tc.disk})
+		g.waitFor("the console to name the missing system disk", 60*time.Second, func() bool {
+			return strings.Contains(g.consoleText(), tc.want) && strings.Contains(g.consoleText(), "stays up so it can be powered off")
+		})
+		if err := g.vm.Powerdown(20 * time.Second); err != nil {
+			t.Fatalf("system_powerdown: %v", err)
+		}
+	}
+}
+
 // recordServePowerdown waits for a finished recording, downloads it (401
 // without credentials), checks it with ffprobe against the frames the
 // recorder logged, powers the guest down and checks the disk.

@@ -111,6 +111,20 @@ type bootOpts struct {
 	// user network: clients reach it directly, as on a LAN, without
 	// slirp's slow connection setup.
 	Tap *tap
+	// System replaces the image's system disk ("none" for no disk).
+	System string
+}
+
+// systemDisk is the system disk to attach: the image's, or the one the
+// test names ("none" for none).
+func systemDisk(m *bake.Manifest, dir, override string) string {
+	switch override {
+	case "":
+		return m.SystemPath(dir)
+	case "none":
+		return ""
+	}
+	return override
 }
 
 // tap is a host tap device with a /24 of its own: the host at .1, the
@@ -176,7 +190,7 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	cfg := qemu.Config{
 		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware, Boot: o.Raw != "",
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
-		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, System: m.SystemPath(dir), KVM: qemu.KVMWorks(""),
+		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, System: systemDisk(m, dir, o.System), KVM: qemu.KVMWorks(""),
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}, Tap: tapDev(o.Tap),
 		DiskFaults: o.DiskFaults, WriteErrors: o.WriteErrors,
 		QMP: filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
