@@ -3,6 +3,7 @@ package kernel
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,5 +33,5 @@ func TestMinimalKernelReproducible(t *testing.T) {
 	if !bytes.Equal(images[0], images[1]) {
 		t.Fatalf("two clean builds differ: %d and %d bytes", len(images[0]), len(images[1]))
 	}
-	t.Logf("two clean builds: identical bzImage, %d bytes (%s)", len(images[0]), filepath.Base(SourceGlob))
+	t.Logf("two clean builds: identical bzImage, %d bytes, sha256 %x (%s)", len(images[0]), sha256.Sum256(images[0]), filepath.Base(SourceGlob))
 }
