@@ -82,11 +82,17 @@ func Find(label string) (string, error) {
 // Mount mounts dev as ext4 at target (noatime). It never formats
 // anything.
 func Mount(dev, target string) error {
+	return MountAs(dev, target, "ext4", unix.MS_NOATIME)
+}
+
+// MountAs mounts dev at target as fstype, with flags besides nodev and
+// nosuid, creating target first.
+func MountAs(dev, target, fstype string, flags uintptr) error {
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return err
 	}
-	if err := unix.Mount(dev, target, "ext4", unix.MS_NOATIME|unix.MS_NODEV|unix.MS_NOSUID, ""); err != nil {
-		return fmt.Errorf("mount %s on %s as ext4: %w", dev, target, err)
+	if err := unix.Mount(dev, target, fstype, flags|unix.MS_NODEV|unix.MS_NOSUID, ""); err != nil {
+		return fmt.Errorf("mount %s on %s as %s: %w", dev, target, fstype, err)
 	}
 	return nil
 }

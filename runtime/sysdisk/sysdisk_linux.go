@@ -3,7 +3,6 @@ package sysdisk
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -37,11 +36,8 @@ func Find(sysBlock, devDir, uuid string) (string, error) {
 
 // Mount mounts dev read-only as erofs at target.
 func Mount(dev, target string) error {
-	if err := os.MkdirAll(target, 0o755); err != nil {
-		return err
-	}
-	if err := unix.Mount(dev, target, "erofs", unix.MS_RDONLY|unix.MS_NODEV|unix.MS_NOSUID, ""); err != nil {
-		return fmt.Errorf("mount %s on %s as erofs: %w (the kernel needs CONFIG_EROFS_FS)", dev, target, err)
+	if err := disk.MountAs(dev, target, "erofs", unix.MS_RDONLY); err != nil {
+		return fmt.Errorf("%w (the kernel needs CONFIG_EROFS_FS)", err)
 	}
 	return nil
 }
