@@ -70,23 +70,31 @@ func Run(ctx context.Context, o Opts) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(stage)
+	// The programs are built once, into what becomes the system disk's
+	// root when the image has one.
+	progRoot := filepath.Join(stage, ".programs")
+	bins, err := gobuild.Build(o.RepoDir, filepath.Join(progRoot, "bin"), []string{gobuild.Init, gobuild.App})
+	if err != nil {
+		return "", err
+	}
 	ro := initramfs.Opts{
-		Out: filepath.Join(stage, InitramfsFile), RepoDir: o.RepoDir,
+		Out: filepath.Join(stage, InitramfsFile), Binaries: bins,
 		KernelRelease: k.Release, ModDir: k.ModDir, ModuleFiles: files, ModulesDep: deps.Subset(files),
-		Modules: mods, Defaults: img.DefaultsFile(), Commands: initramfs.Commands, Log: o.Log,
+		Modules: mods, Defaults: img.DefaultsFile(), Log: o.Log,
 	}
 	var system string
 	if img.SystemDisk {
 		logf("system disk: the app on %s, read-only erofs", systemdisk.File)
-		if ro.SystemUUID, err = systemdisk.Build(ctx, o.RepoDir, filepath.Join(stage, systemdisk.File)); err != nil {
+		if ro.SystemUUID, err = systemdisk.Build(ctx, progRoot, filepath.Join(stage, systemdisk.File)); err != nil {
 			return "", fmt.Errorf("system disk: %w", err)
 		}
-		ro.Commands, system = []string{gobuild.Init}, systemdisk.File
+		ro.Binaries, system = bins[:1], systemdisk.File
 	}
-	logf("initramfs: %d Go programs, %d module files for kernel %s", len(ro.Commands), len(files), k.Release)
+	logf("initramfs: %d Go programs, %d module files for kernel %s", len(ro.Binaries), len(files), k.Release)
 	if err := initramfs.Build(ro); err != nil {
 		return "", err
 	}
+	os.RemoveAll(progRoot)
 	if err := copyFile(k.Image, filepath.Join(stage, KernelFile)); err != nil {
 		return "", fmt.Errorf("copy kernel: %w", err)
 	}
@@ -96,11 +104,11 @@ func Run(ctx context.Context, o Opts) (string, error) {
 	}
 	m := &Manifest{Image: img.Name, Kernel: *k, Cmdline: img.Cmdline, MemoryMiB: img.MemoryMiB, CPUs: img.CPUs,
 		DiskSize: img.DiskSize, Modules: img.Modules, Config: img.Config, Targets: img.Targets, SystemDisk: system}
-	files = []string{KernelFile, InitramfsFile}
+	artifacts := []string{KernelFile, InitramfsFile}
 	if system != "" {
-		files = append(files, system)
+		artifacts = append(artifacts, system)
 	}
-	for _, f := range append(files, extra...) {
+	for _, f := range append(artifacts, extra...) {
 		if err := m.addFile(stage, f); err != nil {
 			return "", err
 		}

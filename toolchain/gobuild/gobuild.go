@@ -17,7 +17,9 @@ const (
 )
 
 // Build compiles each command into dir and returns the binaries' paths,
-// in order. The Go build cache makes a warm rebuild take seconds.
+// in order. The Go build cache makes a warm rebuild take seconds; u-root's
+// own builder forces -a (a full rebuild every time) and disables
+// inlining, so the initramfs is handed these binaries instead.
 func Build(repo, dir string, cmds []string) ([]string, error) {
 	var out []string
 	for _, c := range cmds {

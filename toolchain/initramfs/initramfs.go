@@ -18,16 +18,13 @@ import (
 	"unicam/toolchain/gobuild"
 )
 
-// Commands are the Go programs an image carries by default, as package
-// directories relative to the repository root. The first is /init.
-var Commands = []string{gobuild.Init, gobuild.App}
-
 // Opts says what goes into the initramfs.
 type Opts struct {
 	// Out is the .cpio.gz to write.
 	Out string
-	// RepoDir is the repository root holding Commands.
-	RepoDir string
+	// Binaries are the guest's Go programs, built (gobuild), as host
+	// paths; each goes to /bin under its own name, the runtime as /init.
+	Binaries []string
 	// KernelRelease names lib/modules/<release> in the image.
 	KernelRelease string
 	// ModDir is the host folder holding ModuleFiles.
@@ -40,9 +37,6 @@ type Opts struct {
 	Modules []string
 	// Defaults is /etc/unicam/defaults.conf.
 	Defaults string
-	// Commands are the Go programs to carry, the first as /init; nil
-	// means Commands.
-	Commands []string
 	// SystemUUID, for an image whose app lives on a system disk, is that
 	// disk's erofs UUID, written to /etc/unicam/system-disk.
 	SystemUUID string
@@ -57,16 +51,9 @@ func Build(o Opts) error {
 		return err
 	}
 	defer os.RemoveAll(tmpDir)
-	cmds := o.Commands
-	if cmds == nil {
-		cmds = Commands
-	}
-	bins, err := gobuild.Build(o.RepoDir, filepath.Join(tmpDir, "bin"), cmds)
-	if err != nil {
-		return err
-	}
-	for i, b := range bins {
-		bins[i] = b + ":bin/" + filepath.Base(b)
+	var bins []string
+	for _, b := range o.Binaries {
+		bins = append(bins, b+":bin/"+filepath.Base(b))
 	}
 	cpioPath := filepath.Join(tmpDir, "initramfs.cpio")
 	if err := uimage.Create(logger(o.Log), o.modifiers(tmpDir, cpioPath, bins)...); err != nil {

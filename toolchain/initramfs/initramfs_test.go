@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/u-root/mkuimage/cpio"
+	"unicam/toolchain/gobuild"
 )
 
 // TestBuildRecords builds a real initramfs and checks its records without
@@ -27,8 +28,12 @@ func TestBuildRecords(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(modDir, "kernel/fs/ext4.ko"), []byte("not really a module"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	bins, err := gobuild.Build(repo, t.TempDir(), []string{gobuild.Init, gobuild.App})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "initramfs.cpio.gz")
-	o := Opts{Out: out, RepoDir: repo, KernelRelease: "6.1.0-test", ModDir: modDir,
+	o := Opts{Out: out, Binaries: bins, KernelRelease: "6.1.0-test", ModDir: modDir,
 		ModuleFiles: []string{"kernel/fs/ext4.ko"}, ModulesDep: "kernel/fs/ext4.ko:\n",
 		Modules: []string{"ext4"}, Defaults: "segment=1m\n"}
 	if err := Build(o); err != nil {

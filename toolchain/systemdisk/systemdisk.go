@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 
 	"unicam/runtime/sysdisk"
-	"unicam/toolchain/gobuild"
 )
 
 // File is the system disk's name in an image's output folder.
@@ -26,24 +25,18 @@ const File = "system.erofs"
 // ErrTool means mkfs.erofs is not installed.
 var ErrTool = errors.New("mkfs.erofs not found: install Debian's erofs-utils (make deps does)")
 
-// Build compiles the app and the runtime into an erofs image at out
-// (written beside it and renamed into place) and returns the image's
-// UUID. The UUID is derived from the binaries, so the same commit gives
-// the same image, and an initramfs only accepts the system disk of its
-// own bake.
-func Build(ctx context.Context, repo, out string) (string, error) {
+// Build writes the built programs in root/bin (gobuild's output) as an
+// erofs image at out (written beside it and renamed into place) and
+// returns the image's UUID. The UUID is derived from the binaries, so the
+// same commit gives the same image, and an initramfs only accepts the
+// system disk of its own bake.
+func Build(ctx context.Context, root, out string) (string, error) {
 	if _, err := exec.LookPath("mkfs.erofs"); err != nil {
 		return "", ErrTool
 	}
-	tmp, err := os.MkdirTemp("", "unicam-system-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	root := filepath.Join(tmp, "root")
-	bins, err := gobuild.Build(repo, filepath.Join(root, "bin"), []string{gobuild.Init, gobuild.App})
-	if err != nil {
-		return "", err
+	bins, err := filepath.Glob(filepath.Join(root, "bin", "*"))
+	if err != nil || len(bins) == 0 {
+		return "", fmt.Errorf("no programs in %s/bin", root)
 	}
 	h := sha256.New()
 	for _, bin := range bins {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"unicam/runtime/sysdisk"
+	"unicam/toolchain/gobuild"
 )
 
 func TestArgs(t *testing.T) {
@@ -19,8 +20,8 @@ func TestArgs(t *testing.T) {
 	}
 }
 
-// TestBuild builds the real system disk twice and reads its UUID back the
-// way the guest does.
+// TestBuild builds the real programs and system disk twice and reads its
+// UUID back the way the guest does.
 func TestBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the app")
@@ -29,8 +30,12 @@ func TestBuild(t *testing.T) {
 	repo := filepath.Join(filepath.Dir(self), "../..")
 	var sums [2][]byte
 	for i := range sums {
+		root := t.TempDir()
+		if _, err := gobuild.Build(repo, filepath.Join(root, "bin"), []string{gobuild.Init, gobuild.App}); err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(t.TempDir(), File)
-		uuid, err := Build(context.Background(), repo, out)
+		uuid, err := Build(context.Background(), root, out)
 		if err != nil {
 			t.Fatal(err)
 		}
