@@ -24,12 +24,12 @@ func TestBootRecordServePowerdown(t *testing.T) {
 	recordServePowerdown(t, boot(t, bakedImage(t, "qemu"), "unicam.segment=10s"))
 }
 
-// TestTinyRecordsIn40MiB is the slice again with unicam's minimal kernel
-// (no modules) in a 40 MiB guest, the programs paged in from its read-only
+// TestTinyRecordsIn32MiB is the slice again with unicam's minimal kernel
+// (no modules) in a 32 MiB guest, the programs paged in from its read-only
 // system disk. (microvm is not tested here: under software emulation on
 // a loaded host its kernel can hang calibrating the clock; see the
 // README.)
-func TestTinyRecordsIn40MiB(t *testing.T) {
+func TestTinyRecordsIn32MiB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM; run without -short (make test)")
 	}
@@ -38,8 +38,8 @@ func TestTinyRecordsIn40MiB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.MemoryMiB != 40 || m.Kernel.Fragment == "" || m.SystemDisk == "" {
-		t.Fatalf("tiny image: %d MiB, kernel %+v, system disk %q; want 40 MiB, the minimal kernel and a system disk", m.MemoryMiB, m.Kernel, m.SystemDisk)
+	if m.MemoryMiB != 32 || m.Kernel.Fragment == "" || m.SystemDisk == "" {
+		t.Fatalf("tiny image: %d MiB, kernel %+v, system disk %q; want 32 MiB, the minimal kernel and a system disk", m.MemoryMiB, m.Kernel, m.SystemDisk)
 	}
 	g := boot(t, dir, "unicam.segment=10s")
 	recordServePowerdown(t, g)

@@ -130,9 +130,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		metric("process_open_fds", "gauge", "Open file descriptors of the app.", float64(len(fds)))
 	}
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if total, avail, ok := parseMeminfo(string(b)); ok {
-			metric("node_memory_MemTotal_bytes", "gauge", "Memory the kernel manages.", float64(total))
-			metric("node_memory_MemAvailable_bytes", "gauge", "Memory available for new work without swapping.", float64(avail))
+		for _, f := range parseMeminfo(string(b)) {
+			metric(f.Metric, "gauge", "Memory information field "+f.Key+" (/proc/meminfo).", f.Value)
 		}
 	}
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
@@ -144,25 +143,47 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-// parseMeminfo reads MemTotal and MemAvailable, in bytes, from the text of
-// /proc/meminfo; ok is false unless both are there.
-func parseMeminfo(s string) (total, avail uint64, ok bool) {
-	var seen int
+// MeminfoField is one line of /proc/meminfo as node_exporter names it:
+// node_memory_<Key>_bytes for sizes, node_memory_<Key> for counts.
+type MeminfoField struct {
+	Key, Metric string
+	Value       float64
+}
+
+// parseMeminfo reads every field of /proc/meminfo, in order, sizes in
+// bytes. A line that is not "Key: number [kB]" is skipped.
+func parseMeminfo(s string) []MeminfoField {
+	var out []MeminfoField
 	for _, line := range strings.Split(s, "\n") {
 		key, rest, found := strings.Cut(line, ":")
-		if !found || (key != "MemTotal" && key != "MemAvailable") {
+		key = strings.NewReplacer("(", "_", ")", "").Replace(key)
+		if !found || !validMetricKey(key) {
 			continue
 		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		if err != nil || kb > 1<<40 {
-			return 0, 0, false
+		num, unit, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		n, err := strconv.ParseUint(num, 10, 64)
+		if err != nil || n > 1<<50 {
+			continue
 		}
-		if key == "MemTotal" {
-			total = kb << 10
-		} else {
-			avail = kb << 10
+		f := MeminfoField{Key: key, Metric: "node_memory_" + key, Value: float64(n)}
+		switch unit {
+		case "kB":
+			f.Metric, f.Value = f.Metric+"_bytes", float64(n<<10)
+		case "":
+		default:
+			continue
 		}
-		seen++
+		out = append(out, f)
 	}
-	return total, avail, seen == 2
+	return out
+}
+
+// validMetricKey reports whether k fits in a Prometheus metric name.
+func validMetricKey(k string) bool {
+	for i, c := range k {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return k != ""
 }
