@@ -64,6 +64,13 @@ type Config struct {
 	// button, and no watchdog device. It needs a kernel with virtio-mmio
 	// built in, such as the minimal one, and boots Kernel only.
 	Microvm bool
+	// TSCkHz is the host's TSC rate (HostTSCkHz). Under software
+	// emulation a guest's TSC is the host's, and microvm has neither HPET
+	// nor PM timer, so the kernel calibrates the TSC against the emulated
+	// PIT; on a busy host that fails ("Unable to calibrate against PIT"),
+	// the TSC is marked unstable and boot hangs. On microvm without KVM
+	// the rate is given on the kernel command line (tsc_early_khz).
+	TSCkHz int
 }
 
 // Args returns the QEMU argv for c, program name first. It has no side
@@ -88,7 +95,7 @@ func Args(c Config) []string {
 		a = append(a, "-cdrom", c.ISO, "-boot", "d")
 	case c.Boot:
 	default:
-		a = append(a, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Cmdline)
+		a = append(a, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", cmdline(c))
 	}
 	if !c.Reboot {
 		a = append(a, "-no-reboot")
@@ -103,6 +110,15 @@ func Args(c Config) []string {
 		a = append(a, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
 	}
 	return a
+}
+
+// cmdline is the kernel command line: c.Cmdline, and the TSC's rate where
+// the guest could only calibrate it against the PIT.
+func cmdline(c Config) string {
+	if c.Microvm && !c.KVM && c.TSCkHz > 0 {
+		return fmt.Sprintf("%s tsc_early_khz=%d", c.Cmdline, c.TSCkHz)
+	}
+	return c.Cmdline
 }
 
 // machine is the -machine value. microvm gets its PIT: under software

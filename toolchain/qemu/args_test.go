@@ -73,6 +73,21 @@ func TestArgsMicrovm(t *testing.T) {
 	}
 }
 
+// TestArgsTSC: the TSC rate goes on the command line only where the
+// kernel would otherwise calibrate against the PIT: microvm without KVM.
+func TestArgsTSC(t *testing.T) {
+	for _, tc := range []struct {
+		microvm, kvm bool
+		want         bool
+	}{{true, false, true}, {true, true, false}, {false, false, false}} {
+		c := Config{Kernel: "k", Initrd: "i", Cmdline: "console=ttyS0", MemoryMiB: 32, Microvm: tc.microvm, KVM: tc.kvm, TSCkHz: 2596126}
+		got := strings.Contains(Quote(Args(c)), "-append 'console=ttyS0 tsc_early_khz=2596126'")
+		if got != tc.want {
+			t.Errorf("microvm %v, KVM %v: tsc_early_khz on the command line = %v, want %v", tc.microvm, tc.kvm, got, tc.want)
+		}
+	}
+}
+
 func TestQuote(t *testing.T) {
 	got := Quote([]string{"qemu", "-append", "console=ttyS0 quiet", "it's"})
 	want := `qemu -append 'console=ttyS0 quiet' 'it'\''s'`

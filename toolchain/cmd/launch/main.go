@@ -36,7 +36,7 @@ func run(args []string) error {
 	fs.StringVar(&f.disk, "disk", "images/out/data.img", "data disk image (\"\" for none)")
 	fs.StringVar(&f.append, "append", "", "extra kernel command line, e.g. unicam.segment=10s")
 	fs.StringVar(&f.accel, "accel", "auto", "auto (KVM when /dev/kvm works), kvm or tcg")
-	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only; experimental: under software emulation it can hang while calibrating its clock)")
+	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only: no PCI, virtio over MMIO, no watchdog device)")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1", "host address for the web interface")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "host port forwarded to the guest's port 80")
 	fs.StringVar(&f.tap, "tap", "", "host tap device for the network card, e.g. one on a bridge to the cameras' LAN (then -http-port is unused: browse to the appliance's own address)")
@@ -70,6 +70,10 @@ func config(f flags) (qemu.Config, error) {
 	if err != nil {
 		return qemu.Config{}, err
 	}
+	tsc, err := guestTSC(microvm, kvm)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "launch: warning: %v; the guest kernel will calibrate its clock against the PIT, which can hang it on a busy host\n", err)
+	}
 	cmdline := m.Cmdline
 	if f.append != "" {
 		cmdline += " " + f.append
@@ -82,8 +86,17 @@ func config(f flags) (qemu.Config, error) {
 		Kernel: filepath.Join(f.dir, bake.KernelFile), Initrd: filepath.Join(f.dir, bake.InitramfsFile),
 		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, System: m.SystemPath(f.dir), KVM: kvm,
 		Forwards: []qemu.Forward{{HostAddr: f.httpAddr, HostPort: f.httpPort, GuestPort: 80}},
-		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm,
+		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm, TSCkHz: tsc,
 	}, nil
+}
+
+// guestTSC is the TSC rate a microvm guest under software emulation is
+// told (see qemu.Config.TSCkHz); 0 where it is not needed.
+func guestTSC(microvm, kvm bool) (int, error) {
+	if !microvm || kvm {
+		return 0, nil
+	}
+	return qemu.HostTSCkHz()
 }
 
 // useMicrovm decides the machine type: microvm needs virtio-mmio, which the

@@ -1,0 +1,5 @@
+package qemu
+
+func rdtsc() uint64
+
+const haveTSC = true
