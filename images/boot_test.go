@@ -41,6 +41,11 @@ func TestTinyRecordsIn32MiB(t *testing.T) {
 	}
 	g := boot(t, dir, "unicam.segment=10s")
 	recordServePowerdown(t, g)
+	// The minimal kernel also has microvm's ib700, which claims
+	// /dev/watchdog on q35 too: the runtime must arm the real i6300esb.
+	if !strings.Contains(g.consoleText(), "watchdog: armed (/dev/watchdog1, i6300ESB timer)") {
+		t.Error("the console does not show the i6300esb watchdog (/dev/watchdog1) armed")
+	}
 	for _, bad := range []string{"Out of memory", "oom-kill", "page allocation failure"} {
 		if strings.Contains(g.consoleText(), bad) {
 			t.Errorf("console shows %q", bad)
@@ -50,7 +55,8 @@ func TestTinyRecordsIn32MiB(t *testing.T) {
 
 // TestTinyOnMicrovm is the slice on QEMU's microvm machine: no PCI,
 // virtio over MMIO, the ACPI power button through its generic event
-// device, the kernel's clock rate given by the launcher.
+// device, the ISA ib700 watchdog, the kernel's clock rate given by the
+// launcher.
 func TestTinyOnMicrovm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM; run without -short (make test)")
@@ -59,6 +65,9 @@ func TestTinyOnMicrovm(t *testing.T) {
 	recordServePowerdown(t, g)
 	if strings.Contains(g.consoleText(), "Marking TSC unstable") {
 		t.Error("the guest kernel found its clock unstable")
+	}
+	if !strings.Contains(g.consoleText(), "watchdog: armed (/dev/watchdog, legacy driver)") {
+		t.Error("the console does not show microvm's ib700 watchdog (/dev/watchdog) armed")
 	}
 }
 

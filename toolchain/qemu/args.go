@@ -61,7 +61,7 @@ type Config struct {
 	Reboot bool
 	// Microvm uses QEMU's microvm machine: no PCI, virtio over MMIO
 	// (announced on the kernel command line by QEMU), the ACPI power
-	// button, and no watchdog device. It needs a kernel with virtio-mmio
+	// button, and the ISA ib700 watchdog. It needs a kernel with virtio-mmio
 	// built in, such as the minimal one, and boots Kernel only.
 	Microvm bool
 	// TSCkHz is the host's TSC rate (HostTSCkHz). Under software
@@ -153,9 +153,12 @@ func devices(c Config) []string {
 	}
 	a = append(a, "-netdev", netdev(c), "-device", "virtio-net-"+bus+",netdev=n0",
 		"-device", "virtio-rng-"+bus)
-	if !c.Microvm {
-		// i6300esb is the PCI watchdog Linux drives; its default action
-		// is a reset, as real hardware does.
+	// i6300esb is the PCI watchdog Linux drives; microvm has no PCI, so
+	// it gets the ISA ib700. Either resets the machine, as real hardware
+	// does.
+	if c.Microvm {
+		a = append(a, "-device", "ib700")
+	} else {
 		a = append(a, "-device", "i6300esb")
 	}
 	return a

@@ -61,7 +61,7 @@ func TestArgsTap(t *testing.T) {
 func TestArgsMicrovm(t *testing.T) {
 	c := Config{Kernel: "k", Initrd: "i", MemoryMiB: 64, Disk: "d.img", Microvm: true}
 	s := strings.Join(Args(c), " ")
-	for _, want := range []string{"-machine microvm,pit=on", "-device virtio-blk-device,drive=d0", "-device virtio-net-device,netdev=n0", "-device virtio-rng-device"} {
+	for _, want := range []string{"-machine microvm,pit=on", "-device virtio-blk-device,drive=d0", "-device virtio-net-device,netdev=n0", "-device virtio-rng-device", "-device ib700"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("microvm args lack %q:\n%s", want, s)
 		}

@@ -369,11 +369,13 @@ const (
 	watchdogTimeout = 15 * time.Second
 )
 
-// armWatchdog opens /dev/watchdog when a driver provides one (i6300esb
-// under QEMU, xen_wdt under Xen), reports a reset that ended the previous
-// boot, and pets it while the app's heartbeat is fresh.
+// armWatchdog opens the watchdog a driver provides (i6300esb under QEMU,
+// xen_wdt under Xen, ib700 on microvm; guard.Choose), reports a reset
+// that ended the previous boot, and pets it while the app's heartbeat is
+// fresh.
 func (st *initState) armWatchdog(ctx context.Context) error {
-	wd, err := watchdog.Open(watchdog.Dev)
+	path, name := guard.Choose(guard.ClassDir, guard.DevDir, guard.LegacyDev)
+	wd, err := watchdog.Open(path)
 	if err != nil {
 		return fmt.Errorf("no hardware watchdog (%w); running without one", err)
 	}
@@ -390,7 +392,7 @@ func (st *initState) armWatchdog(ctx context.Context) error {
 	st.guard = &guard.Guard{Dev: wd, Heartbeat: heartbeatFile, MaxAge: 3 * time.Second, Interval: time.Second,
 		Grace: 30 * time.Second, Logf: st.logf}
 	go st.guard.Run(ctx)
-	st.logf("watchdog: armed, %v timeout, petted while the app's heartbeat is fresh", watchdogTimeout)
+	st.logf("watchdog: armed (%s, %s), %v timeout, petted while the app's heartbeat is fresh", path, name, watchdogTimeout)
 	return nil
 }
 

@@ -36,7 +36,7 @@ func run(args []string) error {
 	fs.StringVar(&f.disk, "disk", "images/out/data.img", "data disk image (\"\" for none)")
 	fs.StringVar(&f.append, "append", "", "extra kernel command line, e.g. unicam.segment=10s")
 	fs.StringVar(&f.accel, "accel", "auto", "auto (KVM when /dev/kvm works), kvm or tcg")
-	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only: no PCI, virtio over MMIO, no watchdog device)")
+	fs.StringVar(&f.machine, "machine", "q35", "q35, or microvm (minimal kernel only: no PCI, virtio over MMIO, the ISA ib700 watchdog)")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1", "host address for the web interface")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "host port forwarded to the guest's port 80")
 	fs.StringVar(&f.tap, "tap", "", "host tap device for the network card, e.g. one on a bridge to the cameras' LAN (then -http-port is unused: browse to the appliance's own address)")
