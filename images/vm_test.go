@@ -189,15 +189,19 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 	if o.Kernel != "" {
 		kernel = o.Kernel
 	}
-	kvm := qemu.KVMWorks("")
 	cfg := qemu.Config{
 		Kernel: kernel, Initrd: filepath.Join(dir, bake.InitramfsFile), ISO: o.ISO, Firmware: o.Firmware, Boot: o.Raw != "",
 		Cmdline:   strings.Join(append([]string{m.Cmdline, "unicam.password=" + guestPassword}, extra...), " "),
-		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, System: systemDisk(m, dir, o.System), KVM: kvm,
-		Microvm: o.Microvm, TSCkHz: guestTSC(t, o.Microvm && !kvm),
+		MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: g.disk, System: systemDisk(m, dir, o.System), KVM: qemu.KVMWorks(""),
+		Microvm:  o.Microvm,
 		Forwards: []qemu.Forward{{HostAddr: "127.0.0.1", HostPort: port, GuestPort: 80}}, Tap: tapDev(o.Tap),
 		DiskFaults: o.DiskFaults, WriteErrors: o.WriteErrors,
 		QMP: filepath.Join(tmp, "qmp.sock"), Serial: g.console, Reboot: o.Reboot,
+	}
+	if cfg.NeedsTSC() {
+		if cfg.TSCkHz, err = qemu.HostTSCkHz(); err != nil {
+			t.Fatalf("microvm under software emulation needs the host's TSC rate: %v", err)
+		}
 	}
 	t.Logf("qemu: %s", qemu.Quote(qemu.Args(cfg)))
 	if g.vm, err = qemu.Start(cfg, io.Discard); err != nil {
@@ -215,19 +219,6 @@ func bootWith(t *testing.T, dir string, o bootOpts, extra ...string) *guest {
 		}
 	})
 	return g
-}
-
-// guestTSC is the host's TSC rate when the guest needs it (see
-// qemu.Config.TSCkHz), else 0.
-func guestTSC(t *testing.T, need bool) int {
-	if !need {
-		return 0
-	}
-	khz, err := qemu.HostTSCkHz()
-	if err != nil {
-		t.Fatalf("microvm under software emulation needs the host's TSC rate: %v", err)
-	}
-	return khz
 }
 
 func tapDev(t *tap) string {

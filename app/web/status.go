@@ -150,13 +150,16 @@ type MeminfoField struct {
 	Value       float64
 }
 
+// meminfoKey renames "Active(anon)" to "Active_anon", as node_exporter does.
+var meminfoKey = strings.NewReplacer("(", "_", ")", "")
+
 // parseMeminfo reads every field of /proc/meminfo, in order, sizes in
 // bytes. A line that is not "Key: number [kB]" is skipped.
 func parseMeminfo(s string) []MeminfoField {
 	var out []MeminfoField
 	for _, line := range strings.Split(s, "\n") {
 		key, rest, found := strings.Cut(line, ":")
-		key = strings.NewReplacer("(", "_", ")", "").Replace(key)
+		key = meminfoKey.Replace(key)
 		if !found || !validMetricKey(key) {
 			continue
 		}

@@ -25,11 +25,10 @@ func Choose(classDir, devDir, legacy string) (path, name string) {
 	best := -1
 	entries, _ := os.ReadDir(classDir)
 	for _, e := range entries {
-		n, err := strconv.Atoi(strings.TrimPrefix(e.Name(), "watchdog"))
-		if err != nil || !strings.HasPrefix(e.Name(), "watchdog") || best >= 0 && n >= best {
-			continue
+		num, ok := strings.CutPrefix(e.Name(), "watchdog")
+		if n, err := strconv.Atoi(num); ok && err == nil && (best < 0 || n < best) {
+			best = n
 		}
-		best = n
 	}
 	if best < 0 {
 		return legacy, "legacy driver"

@@ -112,10 +112,15 @@ func Args(c Config) []string {
 	return a
 }
 
+// NeedsTSC reports whether the guest must be told the TSC's rate
+// (TSCkHz): on microvm without KVM it could only calibrate it against the
+// PIT.
+func (c Config) NeedsTSC() bool { return c.Microvm && !c.KVM }
+
 // cmdline is the kernel command line: c.Cmdline, and the TSC's rate where
-// the guest could only calibrate it against the PIT.
+// the guest needs it.
 func cmdline(c Config) string {
-	if c.Microvm && !c.KVM && c.TSCkHz > 0 {
+	if c.NeedsTSC() && c.TSCkHz > 0 {
 		return fmt.Sprintf("%s tsc_early_khz=%d", c.Cmdline, c.TSCkHz)
 	}
 	return c.Cmdline

@@ -70,10 +70,6 @@ func config(f flags) (qemu.Config, error) {
 	if err != nil {
 		return qemu.Config{}, err
 	}
-	tsc, err := guestTSC(microvm, kvm)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "launch: warning: %v; the guest kernel will calibrate its clock against the PIT, which can hang it on a busy host\n", err)
-	}
 	cmdline := m.Cmdline
 	if f.append != "" {
 		cmdline += " " + f.append
@@ -82,21 +78,18 @@ func config(f flags) (qemu.Config, error) {
 	if qmp == "" {
 		qmp = filepath.Join(os.TempDir(), fmt.Sprintf("unicam-qmp-%d.sock", os.Getpid()))
 	}
-	return qemu.Config{
+	cfg := qemu.Config{
 		Kernel: filepath.Join(f.dir, bake.KernelFile), Initrd: filepath.Join(f.dir, bake.InitramfsFile),
 		Cmdline: cmdline, MemoryMiB: m.MemoryMiB, CPUs: m.CPUs, Disk: f.disk, System: m.SystemPath(f.dir), KVM: kvm,
 		Forwards: []qemu.Forward{{HostAddr: f.httpAddr, HostPort: f.httpPort, GuestPort: 80}},
-		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm, TSCkHz: tsc,
-	}, nil
-}
-
-// guestTSC is the TSC rate a microvm guest under software emulation is
-// told (see qemu.Config.TSCkHz); 0 where it is not needed.
-func guestTSC(microvm, kvm bool) (int, error) {
-	if !microvm || kvm {
-		return 0, nil
+		Tap:      f.tap, QMP: qmp, Serial: f.serial, Microvm: microvm,
 	}
-	return qemu.HostTSCkHz()
+	if cfg.NeedsTSC() {
+		if cfg.TSCkHz, err = qemu.HostTSCkHz(); err != nil {
+			fmt.Fprintf(os.Stderr, "launch: warning: %v; the guest kernel will calibrate its clock against the PIT, which can hang it on a busy host\n", err)
+		}
+	}
+	return cfg, nil
 }
 
 // useMicrovm decides the machine type: microvm needs virtio-mmio, which the
